@@ -1,0 +1,34 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "DistillBench",
+    products: [
+        .executable(name: "bench", targets: ["bench"]),
+        .library(name: "DistillKit", targets: ["DistillKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CPython", path: "Sources/CPython", pkgConfig: "python3-embed",
+            providers: [.apt(["libpython3-dev"])]),
+        .target(name: "DistillKit", dependencies: ["CBLAS"]),
+        .target(name: "BenchHarness", dependencies: ["DistillKit", .product(name: "Yams", package: "Yams")]),
+        .target(name: "BenchReports", dependencies: ["BenchHarness", "CPython"]),
+        .executableTarget(
+            name: "bench",
+            dependencies: [
+                "DistillKit", "BenchHarness", "BenchReports",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(name: "DistillKitTests", dependencies: ["DistillKit"]),
+        .testTarget(name: "BenchHarnessTests", dependencies: ["BenchHarness"]),
+        .testTarget(name: "BenchReportsTests", dependencies: ["BenchReports"]),
+    ]
+)

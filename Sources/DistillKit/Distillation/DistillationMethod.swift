@@ -1,0 +1,121 @@
+/// A hyperparameter value as written in suite files and records.
+public enum ConfigValue: Codable, Sendable, Hashable, CustomStringConvertible {
+    case number(Double)
+    case string(String)
+    case bool(Bool)
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let b = try? c.decode(Bool.self) { self = .bool(b) }
+        else if let d = try? c.decode(Double.self) { self = .number(d) }
+        else { self = .string(try c.decode(String.self)) }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .number(let d): try c.encode(d)
+        case .string(let s): try c.encode(s)
+        case .bool(let b): try c.encode(b)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .number(let d): return d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : String(d)
+        case .string(let s): return s
+        case .bool(let b): return String(b)
+        }
+    }
+
+    public var number: Double? { if case .number(let d) = self { return d } else { return nil } }
+}
+
+/// One mini-batch of BPR triples as the trainer built it.
+public struct TrainingBatch: Sendable {
+    public let epoch: Int
+    public let index: Int
+    public let users: [Int32]
+    public let positives: [Int32]
+    public let negatives: [Int32]
+}
+
+/// What a method sees while the student trains.
+public struct DistillationContext: Sendable {
+    public let student: any TrainableModel
+    public let teacher: (any RankingModel)?
+    public let split: Split
+    public let seed: UInt64
+    public let threads: Int
+    public let maxEpochs: Int
+
+    public init(student: any TrainableModel, teacher: (any RankingModel)?, split: Split, seed: UInt64, threads: Int, maxEpochs: Int) {
+        self.student = student
+        self.teacher = teacher
+        self.split = split
+        self.seed = seed
+        self.threads = threads
+        self.maxEpochs = maxEpochs
+    }
+}
+
+/// A distillation method: one small type behind this protocol, registered in `MethodRegistry`.
+/// The trainer calls `prepare` once, `beginEpoch` every epoch and `addLoss` every batch; the
+/// method adds its loss and its score gradients (and, for latent methods, its own modules'
+/// updates) without knowing about any other method.
+public protocol DistillationMethod: AnyObject {
+    /// The key used in suite files and run keys (`rrd`, `de-rrd`, ...).
+    static var key: String { get }
+    static var summary: String { get }
+    static var requiresTeacher: Bool { get }
+    /// Defaults of every hyperparameter; a suite may override any of them, and nothing else.
+    static var defaults: [String: ConfigValue] { get }
+
+    init(hyperparameters: [String: ConfigValue]) throws
+
+    /// Resolved hyperparameters (defaults + overrides), recorded in every run.
+    var hyperparameters: [String: ConfigValue] { get }
+    /// Where this implementation deviates from the paper or the authors' code.
+    var deviations: [String] { get }
+    /// Parameters of training-only modules (reported as overhead, not inference size).
+    var trainingOnlyParameterCount: Int { get }
+
+    func prepare(_ context: DistillationContext) throws
+    func beginEpoch(_ epoch: Int, _ context: DistillationContext) throws
+    /// Adds this method's loss for the batch; returns its value (summed, as the authors do).
+    func addLoss(_ batch: TrainingBatch, _ context: DistillationContext, gradients: inout ScoreGradients) -> Double
+}
+
+extension DistillationMethod {
+    public var deviations: [String] { [] }
+    public var trainingOnlyParameterCount: Int { 0 }
+    public func prepare(_ context: DistillationContext) throws {}
+    public func beginEpoch(_ epoch: Int, _ context: DistillationContext) throws {}
+
+    /// Defaults overlaid with `overrides`; unknown names are an error that lists the known ones.
+    public static func resolve(_ overrides: [String: ConfigValue]) throws -> [String: ConfigValue] {
+        var out = defaults
+        for (k, v) in overrides {
+            guard defaults[k] != nil else {
+                let known = defaults.keys.sorted().joined(separator: ", ")
+                throw MethodError.unknownHyperparameter(method: key, name: k, known: known.isEmpty ? "(none)" : known)
+            }
+            out[k] = v
+        }
+        return out
+    }
+}
+
+public enum MethodError: Error, CustomStringConvertible, Equatable {
+    case unknownMethod(String, known: [String])
+    case unknownHyperparameter(method: String, name: String, known: String)
+    case badValue(method: String, name: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .unknownMethod(let k, let known): return "unknown method '\(k)'; known methods: \(known.joined(separator: ", ")) (see `bench list methods`)"
+        case .unknownHyperparameter(let m, let n, let known): return "method '\(m)' has no hyperparameter '\(n)'; it has: \(known)"
+        case .badValue(let m, let n, let r): return "method '\(m)', hyperparameter '\(n)': \(r)"
+        }
+    }
+}

@@ -1,0 +1,174 @@
+import Foundation
+
+/// One validation evaluation during training.
+public struct LearningCurvePoint: Codable, Sendable, Equatable {
+    public let epoch: Int
+    public let loss: Double
+    public let validation: Double
+}
+
+/// What training produced.  The model handed back holds the best-validation parameters.
+public struct TrainingOutcome: Sendable {
+    public enum Status: String, Codable, Sendable { case completed, earlyStopped = "early-stopped", failed }
+    public let status: Status
+    public let failure: String?
+    public let bestEpoch: Int
+    public let bestValidation: Double
+    public let epochsRun: Int
+    public let seconds: Double
+    public let curve: [LearningCurvePoint]
+}
+
+/// Progress events for the command line (a TTY line or a log line).
+public enum TrainingEvent: Sendable {
+    case epoch(epoch: Int, maxEpochs: Int, loss: Double, elapsed: Double)
+    case validation(epoch: Int, value: Double, best: Double, bestEpoch: Int)
+}
+
+/// Trains a model with BPR (+ a distillation method's loss), Adam, validation every
+/// `evalEvery` epochs and early stopping; restores the best-validation parameters.
+public struct Trainer {
+    public let config: TrainingConfig
+    public let seed: UInt64
+    public let threads: Int
+
+    public init(config: TrainingConfig, seed: UInt64, threads: Int) {
+        self.config = config
+        self.seed = seed
+        self.threads = max(1, threads)
+    }
+
+    public func train(_ model: any TrainableModel, split: Split, method: any DistillationMethod,
+                      teacher: (any RankingModel)? = nil,
+                      progress: (TrainingEvent) -> Void = { _ in }) throws -> TrainingOutcome {
+        let start = Date()
+        let context = DistillationContext(student: model, teacher: teacher, split: split, seed: seed,
+                                          threads: threads, maxEpochs: config.maxEpochs)
+        try method.prepare(context)
+        let optimizer = AdamOptimizer(parameters: model.parameters, learningRate: config.learningRate,
+                                      weightDecay: config.weightDecay)
+        let evaluator = Evaluator(split: split)
+        let selection = split.evaluationProtocol.selectionMetric
+        var best = -Double.infinity, bestEpoch = 0, sinceBest = 0
+        let bestParameters = model.parameters.map { $0.copy() }
+        var curve: [LearningCurvePoint] = []
+        var epoch = 0
+        var status = TrainingOutcome.Status.completed
+        var failure: String? = nil
+        let train = split.train
+        var gradients = ScoreGradients(capacity: 2 * config.batchSize * config.negatives)
+        let userOf = train.userOfPosition
+
+        training: while epoch < config.maxEpochs {
+            epoch += 1
+            try method.beginEpoch(epoch, context)
+            let order = epochOrder(train, epoch: epoch)
+            let batches = (order.count + config.batchSize - 1) / config.batchSize
+            var epochLoss = 0.0
+            for b in 0..<batches {
+                let batch = makeBatch(train, userOf: userOf, order: order, epoch: epoch, index: b)
+                gradients.removeAll()
+                var loss = bprLoss(model, batch, into: &gradients)
+                loss += method.addLoss(batch, context, gradients: &gradients)
+                guard loss.isFinite else {
+                    status = .failed
+                    failure = "diverged: batch loss is \(loss) at epoch \(epoch), batch \(b) (lower the learning rate)"
+                    break training
+                }
+                epochLoss += loss
+                model.zeroGradients()
+                model.accumulate(gradients, threads: threads)
+                optimizer.update(parameters: model.parameters, gradients: model.gradients, threads: threads)
+            }
+            progress(.epoch(epoch: epoch, maxEpochs: config.maxEpochs, loss: epochLoss,
+                            elapsed: Date().timeIntervalSince(start)))
+            if epoch % config.evalEvery == 0 || epoch == config.maxEpochs {
+                if model.hasNonFiniteParameters() {
+                    status = .failed
+                    failure = "diverged: non-finite parameters at epoch \(epoch) (lower the learning rate)"
+                    break
+                }
+                let v = evaluator.evaluate(model, part: .validation, threads: threads).value(selection)
+                if v > best {
+                    best = v; bestEpoch = epoch; sinceBest = 0
+                    for (k, p) in model.parameters.enumerated() { bestParameters[k].copy(from: p) }
+                } else {
+                    sinceBest += 1
+                }
+                curve.append(LearningCurvePoint(epoch: epoch, loss: epochLoss, validation: v))
+                progress(.validation(epoch: epoch, value: v, best: best, bestEpoch: bestEpoch))
+                if sinceBest >= config.patience { status = .earlyStopped; break }
+            }
+        }
+        if status != .failed {
+            for (k, p) in model.parameters.enumerated() { p.copy(from: bestParameters[k]) }
+        }
+        return TrainingOutcome(status: status, failure: failure, bestEpoch: bestEpoch,
+                               bestValidation: best, epochsRun: epoch,
+                               seconds: Date().timeIntervalSince(start), curve: curve)
+    }
+
+    /// The positions of the train interactions in this epoch's order.
+    func epochOrder(_ train: Interactions, epoch: Int) -> [Int32] {
+        var order = (0..<Int32(train.count)).map { $0 }
+        var rng = RandomStream(seed: seed, purpose: "train/order", epoch)
+        rng.shuffle(&order)
+        return order
+    }
+
+    /// Batch `index` of the epoch: positives in epoch order, each with `negatives` uniform
+    /// unobserved items drawn from a stream keyed by (seed, epoch, batch).
+    func makeBatch(_ train: Interactions, userOf: [Int32], order: [Int32], epoch: Int, index: Int) -> TrainingBatch {
+        let lo = index * config.batchSize, hi = min(order.count, lo + config.batchSize)
+        var rng = RandomStream(seed: seed, purpose: "train/negatives", epoch, index)
+        var users: [Int32] = [], pos: [Int32] = [], neg: [Int32] = []
+        let n = (hi - lo) * config.negatives
+        users.reserveCapacity(n); pos.reserveCapacity(n); neg.reserveCapacity(n)
+        for k in lo..<hi {
+            let p = Int(order[k])
+            let u = userOf[p]
+            for _ in 0..<config.negatives {
+                var j: Int32
+                repeat { j = Int32(rng.nextInt(below: train.itemCount)) } while train.contains(user: Int(u), item: j)
+                users.append(u); pos.append(train.items[p]); neg.append(j)
+            }
+        }
+        return TrainingBatch(epoch: epoch, index: index, users: users, positives: pos, negatives: neg)
+    }
+
+    /// Summed BPR loss of the batch; appends its score gradients in triple order.
+    func bprLoss(_ model: any TrainableModel, _ batch: TrainingBatch, into g: inout ScoreGradients) -> Double {
+        let n = batch.users.count
+        var dPos = [Float](repeating: 0, count: n)
+        let piece = 256
+        let pieces = (n + piece - 1) / piece
+        let loss = dPos.withUnsafeMutableBufferPointer { dp -> Double in
+            let out = SendablePointer(dp.baseAddress!)
+            return ParallelLoop.sum(pieces: pieces, threads: threads) { q in
+                var s = 0.0
+                for k in (q * piece)..<min(n, (q + 1) * piece) {
+                    let u = Int(batch.users[k])
+                    let x = model.score(user: u, item: Int(batch.positives[k])) - model.score(user: u, item: Int(batch.negatives[k]))
+                    let (l, d) = PairwiseLogisticLoss.evaluate(difference: x)
+                    s += Double(l)
+                    out.pointer[k] = d
+                }
+                return s
+            }
+        }
+        for k in 0..<n {
+            g.append(user: batch.users[k], item: batch.positives[k], dPos[k])
+            g.append(user: batch.users[k], item: batch.negatives[k], -dPos[k])
+        }
+        return loss
+    }
+}
+
+extension Interactions {
+    /// The user of every stored interaction (position in `items`).
+    public var userOfPosition: [Int32] {
+        var out = [Int32](repeating: 0, count: count)
+        for u in 0..<userCount { for k in rowStart[u]..<rowStart[u + 1] { out[k] = Int32(u) } }
+        return out
+    }
+}

@@ -1,0 +1,24 @@
+import Foundation
+@testable import DistillKit
+
+/// Small fixtures generated in code.
+enum Fixtures {
+    /// A random interaction set with every user having at least `minPerUser` items.
+    static func interactions(users: Int, items: Int, perUser: ClosedRange<Int>, seed: UInt64 = 1) -> Interactions {
+        var rng = RandomStream(seed: seed, purpose: "fixture")
+        var pairs: [(Int32, Int32)] = []
+        for u in 0..<users {
+            let n = perUser.lowerBound + rng.nextInt(below: perUser.count)
+            var s = Set<Int32>()
+            while s.count < n { s.insert(Int32(rng.nextInt(below: items))) }
+            for i in s { pairs.append((Int32(u), i)) }
+        }
+        return Interactions(userIDs: (0..<users).map { "u\($0)" }, itemIDs: (0..<items).map { "i\($0)" }, codedPairs: &pairs)
+    }
+
+    /// ml-100k from the cache if `make data` has fetched it.
+    static var ml100kPath: String? {
+        let p = DatasetFetcher.cachedPath(DatasetFetcher.ml100k)
+        return FileManager.default.fileExists(atPath: p) ? p : nil
+    }
+}
