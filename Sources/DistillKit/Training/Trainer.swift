@@ -17,6 +17,17 @@ public struct TrainingOutcome: Sendable {
     public let epochsRun: Int
     public let seconds: Double
     public let curve: [LearningCurvePoint]
+
+    public init(status: Status, failure: String?, bestEpoch: Int, bestValidation: Double, epochsRun: Int,
+                seconds: Double, curve: [LearningCurvePoint]) {
+        self.status = status
+        self.failure = failure
+        self.bestEpoch = bestEpoch
+        self.bestValidation = bestValidation
+        self.epochsRun = epochsRun
+        self.seconds = seconds
+        self.curve = curve
+    }
 }
 
 /// Progress events for the command line (a TTY line or a log line).
@@ -45,8 +56,7 @@ public struct Trainer {
         let context = DistillationContext(student: model, teacher: teacher, split: split, seed: seed,
                                           threads: threads, maxEpochs: config.maxEpochs)
         try method.prepare(context)
-        let optimizer = AdamOptimizer(parameters: model.parameters, learningRate: config.learningRate,
-                                      weightDecay: config.weightDecay)
+        let session = TrainingSession(trainer: self, model: model, split: split, method: method, context: context)
         let evaluator = Evaluator(split: split)
         let selection = split.evaluationProtocol.selectionMetric
         var best = -Double.infinity, bestEpoch = 0, sinceBest = 0
@@ -55,30 +65,14 @@ public struct Trainer {
         var epoch = 0
         var status = TrainingOutcome.Status.completed
         var failure: String? = nil
-        let train = split.train
-        var gradients = ScoreGradients(capacity: 2 * config.batchSize * config.negatives)
-        let userOf = train.userOfPosition
 
-        training: while epoch < config.maxEpochs {
+        while epoch < config.maxEpochs {
             epoch += 1
-            try method.beginEpoch(epoch, context)
-            let order = epochOrder(train, epoch: epoch)
-            let batches = (order.count + config.batchSize - 1) / config.batchSize
-            var epochLoss = 0.0
-            for b in 0..<batches {
-                let batch = makeBatch(train, userOf: userOf, order: order, epoch: epoch, index: b)
-                gradients.removeAll()
-                var loss = bprLoss(model, batch, into: &gradients)
-                loss += method.addLoss(batch, context, gradients: &gradients)
-                guard loss.isFinite else {
-                    status = .failed
-                    failure = "diverged: batch loss is \(loss) at epoch \(epoch), batch \(b) (lower the learning rate)"
-                    break training
-                }
-                epochLoss += loss
-                model.zeroGradients()
-                model.accumulate(gradients, threads: threads)
-                optimizer.update(parameters: model.parameters, gradients: model.gradients, threads: threads)
+            let epochLoss: Double
+            do { epochLoss = try session.runEpoch(epoch) } catch let e as TrainingSession.Divergence {
+                status = .failed
+                failure = e.description
+                break
             }
             progress(.epoch(epoch: epoch, maxEpochs: config.maxEpochs, loss: epochLoss,
                             elapsed: Date().timeIntervalSince(start)))
@@ -106,6 +100,53 @@ public struct Trainer {
         return TrainingOutcome(status: status, failure: failure, bestEpoch: bestEpoch,
                                bestValidation: best, epochsRun: epoch,
                                seconds: Date().timeIntervalSince(start), curve: curve)
+    }
+
+    /// One epoch of BPR + the method's loss over the whole train set (also timed by `bench perf`).
+    public final class TrainingSession {
+        public struct Divergence: Error, CustomStringConvertible { public let description: String }
+        let trainer: Trainer
+        let model: any TrainableModel
+        let method: any DistillationMethod
+        let context: DistillationContext
+        let train: Interactions
+        let userOf: [Int32]
+        let optimizer: AdamOptimizer
+        var gradients: ScoreGradients
+
+        public init(trainer: Trainer, model: any TrainableModel, split: Split, method: any DistillationMethod, context: DistillationContext) {
+            self.trainer = trainer
+            self.model = model
+            self.method = method
+            self.context = context
+            train = split.train
+            userOf = split.train.userOfPosition
+            optimizer = AdamOptimizer(parameters: model.parameters, learningRate: trainer.config.learningRate,
+                                      weightDecay: trainer.config.weightDecay)
+            gradients = ScoreGradients(capacity: 2 * trainer.config.batchSize * trainer.config.negatives)
+        }
+
+        /// Runs epoch `epoch` (1-based) and returns its summed loss.
+        public func runEpoch(_ epoch: Int) throws -> Double {
+            try method.beginEpoch(epoch, context)
+            let order = trainer.epochOrder(train, epoch: epoch)
+            let batches = (order.count + trainer.config.batchSize - 1) / trainer.config.batchSize
+            var epochLoss = 0.0
+            for b in 0..<batches {
+                let batch = trainer.makeBatch(train, userOf: userOf, order: order, epoch: epoch, index: b)
+                gradients.removeAll()
+                var loss = trainer.bprLoss(model, batch, into: &gradients)
+                loss += method.addLoss(batch, context, gradients: &gradients)
+                guard loss.isFinite else {
+                    throw Divergence(description: "diverged: batch loss is \(loss) at epoch \(epoch), batch \(b) (lower the learning rate)")
+                }
+                epochLoss += loss
+                model.zeroGradients()
+                model.accumulate(gradients, threads: trainer.threads)
+                optimizer.update(parameters: model.parameters, gradients: model.gradients, threads: trainer.threads)
+            }
+            return epochLoss
+        }
     }
 
     /// The positions of the train interactions in this epoch's order.

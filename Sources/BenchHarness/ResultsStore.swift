@@ -1,0 +1,105 @@
+import DistillKit
+import Foundation
+
+/// The results directory of protocol.md §6.  Every file goes through `AtomicFile`.
+public struct ResultsStore: Sendable {
+    public let root: String
+
+    public init(root: String) { self.root = root }
+
+    public var manifestPath: String { path("manifest.json") }
+    public var summaryPath: String { path("summary.csv") }
+    public func path(_ parts: String...) -> String { parts.reduce(root) { ($0 as NSString).appendingPathComponent($1) } }
+    public func runDirectory(_ key: String) -> String { path("runs", key) }
+    public func recordPath(_ key: String) -> String { path("runs", key, "record.json") }
+
+    public func readManifest() throws -> Manifest? {
+        guard let data = FileManager.default.contents(atPath: manifestPath) else { return nil }
+        do { return try JSONDecoder().decode(Manifest.self, from: data) } catch {
+            throw HarnessError("\(manifestPath): unreadable manifest (\(error)); point --out at a fresh directory")
+        }
+    }
+
+    public func writeManifest(_ m: Manifest) throws { try AtomicFile.write(try CanonicalJSON.pretty(m), to: manifestPath) }
+
+    /// Refuses a directory that holds results of another protocol.
+    public func checkCompatible(with p: EvaluationProtocol) throws {
+        if let m = try readManifest(), m.evaluationProtocol != p {
+            throw HarnessError("\(root) holds \(m.evaluationProtocol.rawValue) results and this run is \(p.rawValue): protocols are never mixed; use another --out directory")
+        }
+    }
+
+    public func readRecord(_ key: String) -> RunRecord? {
+        guard let data = FileManager.default.contents(atPath: recordPath(key)) else { return nil }
+        return try? JSONDecoder().decode(RunRecord.self, from: data)
+    }
+
+    /// Every record in the directory, sorted by key.
+    public func allRecords() throws -> [RunRecord] {
+        let runs = path("runs")
+        guard let keys = try? FileManager.default.contentsOfDirectory(atPath: runs) else { return [] }
+        return try keys.sorted().compactMap { key in
+            guard let data = FileManager.default.contents(atPath: recordPath(key)) else { return nil }
+            do { return try JSONDecoder().decode(RunRecord.self, from: data) } catch {
+                throw HarnessError("\(recordPath(key)): unreadable record (\(error)); delete the run folder to rerun it")
+            }
+        }
+    }
+
+    /// Writes a run's files; the record goes last, so a record always has its companions.
+    public func write(_ record: RunRecord, evaluation: EvaluationResult?, split: Split?) throws {
+        let dir = runDirectory(record.key)
+        if let e = evaluation, let split {
+            var topk = "user\titems\n"
+            var users = "user\t" + e.metricKeys.joined(separator: "\t") + "\n"
+            for (k, u) in e.users.enumerated() {
+                let uid = split.train.userIDs[Int(u)]
+                if !e.topK.isEmpty {
+                    topk += uid + "\t" + e.topK[k].map { split.train.itemIDs[Int($0)] }.joined(separator: ",") + "\n"
+                }
+                users += uid + "\t" + (0..<e.metricKeys.count).map { Self.number(e.perUser[k * e.metricKeys.count + $0]) }.joined(separator: "\t") + "\n"
+            }
+            try AtomicFile.write(topk, to: (dir as NSString).appendingPathComponent("test-topk.tsv"))
+            try AtomicFile.write(users, to: (dir as NSString).appendingPathComponent("test-users.tsv"))
+        }
+        if let l = record.latency, !l.rawMicros.isEmpty {
+            var text = "pass\tquery\tmicros\n"
+            for (p, times) in l.rawMicros.enumerated() {
+                for (q, t) in times.enumerated() { text += "\(p)\t\(q)\t\(Self.number(t))\n" }
+            }
+            try AtomicFile.write(text, to: (dir as NSString).appendingPathComponent("latency-raw.tsv"))
+        }
+        try AtomicFile.write(try CanonicalJSON.pretty(record), to: recordPath(record.key))
+    }
+
+    /// `splits/<dataset>-<protocol>-seed<N>/{train,valid,test}.tsv` with original ids.
+    public func exportSplit(_ split: Split, dataset: String) throws {
+        let dir = path("splits", "\(dataset)-\(split.evaluationProtocol.rawValue)-seed\(split.seed)")
+        if FileManager.default.fileExists(atPath: (dir as NSString).appendingPathComponent("test.tsv")) { return }
+        for (name, part) in [("train", split.train), ("valid", split.valid), ("test", split.test)] {
+            var text = "user\titem\n"
+            for u in 0..<part.userCount {
+                for i in part.row(u) { text += "\(part.userIDs[u])\t\(part.itemIDs[Int(i)])\n" }
+            }
+            try AtomicFile.write(text, to: (dir as NSString).appendingPathComponent("\(name).tsv"))
+        }
+        if !split.candidates.isEmpty {
+            var text = "user\tcandidates\n"
+            for u in 0..<split.userCount where split.candidates[u * Split.looNegatives] >= 0 {
+                let c = split.candidates[(u * Split.looNegatives)..<((u + 1) * Split.looNegatives)]
+                text += split.train.userIDs[u] + "\t" + c.map { split.train.itemIDs[Int($0)] }.joined(separator: ",") + "\n"
+            }
+            try AtomicFile.write(text, to: (dir as NSString).appendingPathComponent("candidates.tsv"))
+        }
+        try AtomicFile.write("\(split.hash)\n", to: (dir as NSString).appendingPathComponent("split.sha256"))
+    }
+
+    /// Shortest round-trip text of a number (deterministic).
+    public static func number(_ x: Double) -> String { x.isNaN ? "nan" : "\(x)" }
+}
+
+/// A harness error with a message that says what is wrong and what to do.
+public struct HarnessError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ d: String) { description = d }
+}

@@ -1,0 +1,118 @@
+import DistillKit
+import Foundation
+
+/// `runs/<key>/record.json`: everything about one run.
+public struct RunRecord: Codable, Sendable {
+    public enum Status: String, Codable, Sendable { case finished, failed }
+
+    public struct Model: Codable, Sendable {
+        public let family: String
+        public let dimension: Int
+        public let parameters: Int
+        public let inferenceBytes: Int
+        /// Parameters of training-only modules (e.g. DE experts), not counted at inference.
+        public let trainingOnlyParameters: Int
+    }
+
+    public struct TeacherReference: Codable, Sendable {
+        public let runKey: String
+        public let cacheKey: String
+        public let dimension: Int
+        public let testSelectionMetric: Double
+    }
+
+    public let formatVersion: Int
+    public let key: String
+    public let configHash: String
+    public let spec: RunSpec
+    public let status: Status
+    public let failure: String?
+    /// Where this run deviates from the paper or the authors' code (from the method).
+    public let deviations: [String]
+    public let datasetHash: String
+    public let splitHash: String
+    public let selectionMetric: String
+    public let selectedEpoch: Int
+    public let epochsRun: Int
+    public let trainingStatus: String
+    public let trainSeconds: Double
+    public let validation: [String: Double]
+    public let test: [String: Double]
+    public let learningCurve: [LearningCurvePoint]
+    public let latency: LatencyReport?
+    public let model: Model?
+    public let teacher: TeacherReference?
+    /// True when the model came from the teacher cache rather than being trained in this run.
+    public let fromCache: Bool
+    public let codeRevision: String
+
+    public static let currentFormat = 1
+}
+
+/// `manifest.json`: the environment and inputs of a results directory.
+public struct Manifest: Codable, Sendable {
+    public var formatVersion = 1
+    public var suiteName: String
+    public var suite: Suite
+    public var evaluationProtocol: EvaluationProtocol
+    public var environment: EnvironmentFingerprint
+    public var threads: Int
+    public var datasetHashes: [String: String]
+    public var splitHashes: [String: String]
+    public var startedAt: String
+    public var finishedAt: String?
+    /// Every command that wrote into this directory, in order.
+    public var commandLines: [String]
+}
+
+/// The machine and build that produced results (also the golden-table fingerprint).
+public struct EnvironmentFingerprint: Codable, Sendable, Hashable {
+    public var gitRevision: String
+    public var gitDirty: Bool
+    public var swiftVersion: String
+    public var buildConfiguration: String
+    public var os: String
+    public var cpuModel: String
+    public var cores: Int
+    public var blasCore: String
+
+    /// What must match for bit-identical results: CPU, BLAS kernel, build, compiler.
+    public var platformKey: String { "\(cpuModel) | \(blasCore) | \(buildConfiguration) | \(swiftVersion)" }
+
+    public static func current() -> EnvironmentFingerprint {
+        #if DEBUG
+        let build = "debug"
+        #else
+        let build = "release"
+        #endif
+        let rev = Shell.output(["git", "rev-parse", "HEAD"]) ?? "unknown"
+        let dirty = !(Shell.output(["git", "status", "--porcelain", "--untracked-files=no"]) ?? "").isEmpty
+        let swift = Shell.output(["swift", "--version"])?.split(separator: "\n").first.map(String.init) ?? "unknown"
+        let os = (try? String(contentsOfFile: "/etc/os-release", encoding: .utf8))?
+            .split(separator: "\n").first { $0.hasPrefix("PRETTY_NAME=") }
+            .map { $0.dropFirst(12).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) } ?? "unknown"
+        let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+            .split(separator: "\n").first { $0.hasPrefix("model name") }
+            .map { $0.split(separator: ":", maxSplits: 1).last!.trimmingCharacters(in: .whitespaces) } ?? "unknown"
+        return EnvironmentFingerprint(gitRevision: rev, gitDirty: dirty, swiftVersion: swift, buildConfiguration: build,
+                                      os: os, cpuModel: cpu, cores: ProcessInfo.processInfo.activeProcessorCount,
+                                      blasCore: BLAS.coreName)
+    }
+}
+
+/// Runs a helper program and returns its trimmed standard output, or nil.
+enum Shell {
+    static func output(_ args: [String]) -> String? {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = args
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        do { try p.run() } catch { return nil }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { return nil }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}

@@ -1,0 +1,240 @@
+import DistillKit
+import Foundation
+import Yams
+
+/// A suite file (benchmarks/*.yaml): what to run.  One protocol per suite, because results of
+/// different protocols never share a results directory, table or golden check.
+public struct Suite: Codable, Sendable, Hashable {
+    public struct DatasetSpec: Codable, Sendable, Hashable {
+        /// A built-in name (`ml-100k`, `synthetic-*`) or a label for a user file.
+        public var name: String
+        public var path: String?
+        public var options = InteractionFileOptions()
+
+        public init(name: String, path: String? = nil) {
+            self.name = name
+            self.path = path
+        }
+
+        /// The catalog name to load.
+        public var source: String { path.map { "file:\($0)" } ?? name }
+    }
+
+    public struct MethodSpec: Codable, Sendable, Hashable {
+        public var key: String
+        public var hyperparameters: [String: ConfigValue] = [:]
+
+        public init(key: String, hyperparameters: [String: ConfigValue] = [:]) {
+            self.key = key
+            self.hyperparameters = hyperparameters
+        }
+    }
+
+    public var name: String
+    public var datasets: [DatasetSpec]
+    public var evaluationProtocol: EvaluationProtocol = .holdout
+    public var family = "bpr-mf"
+    public var teacherDimension = 200
+    /// Student sizes as ratios of the teacher dimension (rounded to the nearest integer >= 1).
+    public var phis: [Double] = [0.025, 0.05, 0.1]
+    public var seeds: [UInt64] = [0, 1, 2]
+    public var methods: [MethodSpec] = [MethodSpec(key: "student")]
+    public var training = TrainingDefaults.bprMF(dimension: 0)
+    public var latency = LatencySettings()
+    public var threads = 2
+
+    public func studentDimension(phi: Double) -> Int { max(1, Int((Double(teacherDimension) * phi).rounded())) }
+
+    public init(name: String, datasets: [DatasetSpec]) {
+        self.name = name
+        self.datasets = datasets
+    }
+}
+
+/// The BPR-MF training defaults of this suite (docs/tuning.md has the validation search).
+public enum TrainingDefaults {
+    public static func bprMF(dimension: Int) -> TrainingConfig {
+        var c = TrainingConfig(dimension: dimension)
+        c.learningRate = 0.002
+        c.weightDecay = 0.03
+        c.maxEpochs = 400
+        return c
+    }
+}
+
+/// Errors in suite files name the file, the field and the fix.
+public struct SuiteError: Error, CustomStringConvertible {
+    public let file: String
+    public let field: String
+    public let reason: String
+    public var description: String { "\(file): \(field): \(reason)" }
+}
+
+extension Suite {
+    /// Parses and validates a suite file.
+    public static func load(path: String) throws -> Suite {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw SuiteError(file: path, field: "(file)", reason: "cannot read the file; check the path (suites live in benchmarks/)")
+        }
+        let defaultName = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+        return try parse(text, file: path, defaultName: defaultName)
+    }
+
+    public static func parse(_ text: String, file: String, defaultName: String) throws -> Suite {
+        let node: Any?
+        do { node = try Yams.load(yaml: text) } catch {
+            throw SuiteError(file: file, field: "(yaml)", reason: "not valid YAML: \(error)")
+        }
+        guard let root = node as? [String: Any] else {
+            throw SuiteError(file: file, field: "(top level)", reason: "expected a mapping of fields (name, datasets, methods, ...)")
+        }
+        let r = FieldReader(file: file)
+        try r.onlyKnown(root, ["name", "datasets", "protocol", "family", "teacher_dim", "phi", "seeds", "methods",
+                               "training", "latency", "threads"], at: "")
+        var suite = Suite(name: try r.string(root["name"], "name") ?? defaultName, datasets: [])
+        guard let ds = root["datasets"] as? [Any], !ds.isEmpty else {
+            throw SuiteError(file: file, field: "datasets", reason: "required: a list of dataset names (\(DatasetCatalog.builtInNames.joined(separator: ", "))) or {name, path, format, ...} entries")
+        }
+        for (k, d) in ds.enumerated() {
+            let at = "datasets[\(k)]"
+            if let name = d as? String {
+                guard DatasetCatalog.builtInNames.contains(name) else {
+                    throw SuiteError(file: file, field: at, reason: "unknown dataset '\(name)'; built in: \(DatasetCatalog.builtInNames.joined(separator: ", ")); for a file give {name: NAME, path: PATH}")
+                }
+                suite.datasets.append(DatasetSpec(name: name))
+            } else if let m = d as? [String: Any] {
+                try r.onlyKnown(m, ["name", "path", "format", "user_column", "item_column", "rating_column", "min_rating", "k_core"], at: at)
+                guard let name = try r.string(m["name"], "\(at).name") else {
+                    throw SuiteError(file: file, field: "\(at).name", reason: "required")
+                }
+                var spec = DatasetSpec(name: name, path: try r.string(m["path"], "\(at).path"))
+                if spec.path == nil && !DatasetCatalog.builtInNames.contains(name) {
+                    throw SuiteError(file: file, field: "\(at).path", reason: "'\(name)' is not built in, so give the path of its file")
+                }
+                if let f = try r.string(m["format"], "\(at).format") {
+                    guard let format = InteractionFileFormat(rawValue: f) else {
+                        throw SuiteError(file: file, field: "\(at).format", reason: "unknown format '\(f)'; one of \(InteractionFileFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+                    }
+                    spec.options.format = format
+                }
+                if let v = try r.string(m["user_column"], "\(at).user_column") { spec.options.userColumn = v }
+                if let v = try r.string(m["item_column"], "\(at).item_column") { spec.options.itemColumn = v }
+                spec.options.ratingColumn = try r.string(m["rating_column"], "\(at).rating_column")
+                spec.options.minRating = try r.double(m["min_rating"], "\(at).min_rating")
+                spec.options.kCore = try r.int(m["k_core"], "\(at).k_core", min: 1)
+                suite.datasets.append(spec)
+            } else {
+                throw SuiteError(file: file, field: at, reason: "expected a dataset name or a mapping")
+            }
+        }
+        if Set(suite.datasets.map(\.name)).count != suite.datasets.count {
+            throw SuiteError(file: file, field: "datasets", reason: "a dataset name appears twice")
+        }
+        if let p = try r.string(root["protocol"], "protocol") {
+            guard let ep = EvaluationProtocol(rawValue: p) else {
+                throw SuiteError(file: file, field: "protocol", reason: "unknown protocol '\(p)'; one of holdout, loo-499 (one per suite)")
+            }
+            suite.evaluationProtocol = ep
+        }
+        if let f = try r.string(root["family"], "family") {
+            guard f == "bpr-mf" else { throw SuiteError(file: file, field: "family", reason: "unknown model family '\(f)'; available: bpr-mf") }
+            suite.family = f
+        }
+        suite.teacherDimension = try r.int(root["teacher_dim"], "teacher_dim", min: 1) ?? suite.teacherDimension
+        if let phis = root["phi"] {
+            guard let list = phis as? [Any], !list.isEmpty else { throw SuiteError(file: file, field: "phi", reason: "expected a non-empty list of ratios, e.g. [0.025, 0.05, 0.1]") }
+            suite.phis = try list.enumerated().map { k, v in
+                guard let d = try r.double(v, "phi[\(k)]"), d > 0, d <= 1 else { throw SuiteError(file: file, field: "phi[\(k)]", reason: "must be a ratio in (0, 1]") }
+                return d
+            }
+        }
+        if let seeds = root["seeds"] {
+            guard let list = seeds as? [Any], !list.isEmpty else { throw SuiteError(file: file, field: "seeds", reason: "expected a non-empty list of integers") }
+            suite.seeds = try list.enumerated().map { k, v in UInt64(try r.int(v, "seeds[\(k)]", min: 0)!) }
+        }
+        if let methods = root["methods"] {
+            guard let list = methods as? [Any], !list.isEmpty else { throw SuiteError(file: file, field: "methods", reason: "expected a non-empty list of method keys") }
+            suite.methods = try list.enumerated().map { k, v in
+                let at = "methods[\(k)]"
+                var spec: MethodSpec
+                if let key = v as? String { spec = MethodSpec(key: key) }
+                else if let m = v as? [String: Any], m.count == 1, let key = m.keys.first {
+                    spec = MethodSpec(key: key)
+                    guard let hp = m[key] as? [String: Any] else { throw SuiteError(file: file, field: "\(at).\(key)", reason: "expected a mapping of hyperparameters") }
+                    for (name, value) in hp {
+                        if let b = value as? Bool { spec.hyperparameters[name] = .bool(b) }
+                        else if let d = try? r.double(value, "\(at).\(key).\(name)") { spec.hyperparameters[name] = .number(d) }
+                        else if let s = value as? String { spec.hyperparameters[name] = .string(s) }
+                        else { throw SuiteError(file: file, field: "\(at).\(key).\(name)", reason: "expected a number, string or boolean") }
+                    }
+                } else { throw SuiteError(file: file, field: at, reason: "expected a method key or {key: {hyperparameter: value}}") }
+                do { _ = try MethodRegistry.make(spec.key, hyperparameters: spec.hyperparameters) } catch {
+                    throw SuiteError(file: file, field: at, reason: "\(error)")
+                }
+                return spec
+            }
+        }
+        if let t = root["training"] {
+            guard let m = t as? [String: Any] else { throw SuiteError(file: file, field: "training", reason: "expected a mapping") }
+            try r.onlyKnown(m, ["lr", "weight_decay", "batch_size", "negatives", "init_std", "max_epochs", "eval_every", "patience"], at: "training")
+            var c = suite.training
+            if let v = try r.double(m["lr"], "training.lr") { c.learningRate = Float(v) }
+            if let v = try r.double(m["weight_decay"], "training.weight_decay") { c.weightDecay = Float(v) }
+            if let v = try r.int(m["batch_size"], "training.batch_size", min: 1) { c.batchSize = v }
+            if let v = try r.int(m["negatives"], "training.negatives", min: 1) { c.negatives = v }
+            if let v = try r.double(m["init_std"], "training.init_std") { c.initStd = Float(v) }
+            if let v = try r.int(m["max_epochs"], "training.max_epochs", min: 1) { c.maxEpochs = v }
+            if let v = try r.int(m["eval_every"], "training.eval_every", min: 1) { c.evalEvery = v }
+            if let v = try r.int(m["patience"], "training.patience", min: 1) { c.patience = v }
+            var probe = c
+            probe.dimension = 1   // the dimension is set per run from teacher_dim and phi
+            do { try probe.validate() } catch { throw SuiteError(file: file, field: "training", reason: "\(error)") }
+            suite.training = c
+        }
+        if let l = root["latency"] {
+            guard let m = l as? [String: Any] else { throw SuiteError(file: file, field: "latency", reason: "expected a mapping") }
+            try r.onlyKnown(m, ["warmup", "min_queries", "min_seconds", "passes", "batch_users"], at: "latency")
+            var s = suite.latency
+            s.warmupQueries = try r.int(m["warmup"], "latency.warmup", min: 0) ?? s.warmupQueries
+            s.minQueries = try r.int(m["min_queries"], "latency.min_queries", min: 1) ?? s.minQueries
+            s.minSeconds = try r.double(m["min_seconds"], "latency.min_seconds") ?? s.minSeconds
+            s.passes = try r.int(m["passes"], "latency.passes", min: 1) ?? s.passes
+            s.batchUsers = try r.int(m["batch_users"], "latency.batch_users", min: 1) ?? s.batchUsers
+            suite.latency = s
+        }
+        suite.threads = try r.int(root["threads"], "threads", min: 1) ?? suite.threads
+        return suite
+    }
+}
+
+/// Typed access to YAML values with errors that name the field.
+struct FieldReader {
+    let file: String
+
+    func onlyKnown(_ m: [String: Any], _ known: [String], at: String) throws {
+        for k in m.keys.sorted() where !known.contains(k) {
+            throw SuiteError(file: file, field: at.isEmpty ? k : "\(at).\(k)", reason: "unknown field; known fields here: \(known.joined(separator: ", "))")
+        }
+    }
+
+    func string(_ v: Any?, _ field: String) throws -> String? {
+        guard let v else { return nil }
+        if let s = v as? String { return s }
+        throw SuiteError(file: file, field: field, reason: "expected text, got '\(v)'")
+    }
+
+    func double(_ v: Any?, _ field: String) throws -> Double? {
+        guard let v else { return nil }
+        if let d = v as? Double { return d }
+        if let i = v as? Int { return Double(i) }
+        if let s = v as? String, let d = Double(s) { return d }
+        throw SuiteError(file: file, field: field, reason: "expected a number, got '\(v)'")
+    }
+
+    func int(_ v: Any?, _ field: String, min: Int) throws -> Int? {
+        guard let v else { return nil }
+        guard let i = v as? Int else { throw SuiteError(file: file, field: field, reason: "expected an integer, got '\(v)'") }
+        guard i >= min else { throw SuiteError(file: file, field: field, reason: "must be >= \(min), got \(i)") }
+        return i
+    }
+}

@@ -1,0 +1,26 @@
+import ArgumentParser
+import BenchHarness
+import Foundation
+
+struct All: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run a whole suite into a results directory (resumes: finished runs are skipped).")
+
+    @Option(help: "Suite file.") var suite = "benchmarks/default.yaml"
+    @Option(help: "Results directory (default: results/<suite name>).") var out: String?
+    @Option(help: "Threads for training and evaluation (default: the suite's).") var threads: Int?
+    @Flag(help: "Only one line per run.") var quiet = false
+
+    func run() throws {
+        do {
+            let s = try Suite.load(path: suite)
+            let dir = out ?? "results/\(s.name)"
+            let runner = SuiteRunner(suite: s, store: ResultsStore(root: dir), threads: threads, progress: ProgressReporter(quiet: false))
+            let start = Date()
+            let outcome = try runner.run()
+            let table = (try? String(contentsOfFile: ResultsStore(root: dir).path("tables", "summary.md"), encoding: .utf8)) ?? ""
+            print(table)
+            print("\(dir): \(outcome.ran) runs done, \(outcome.skipped) skipped (finished earlier), \(outcome.failed.count) failed, in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
+            if !outcome.failed.isEmpty { throw ExitCode(1) }
+        } catch let e as ExitCode { throw e } catch { throw fail(error) }
+    }
+}

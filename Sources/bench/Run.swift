@@ -1,0 +1,49 @@
+import ArgumentParser
+import BenchHarness
+import DistillKit
+import Foundation
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run one (dataset, method, size, seed) into DIR; several runs build one results directory.")
+
+    @Option(help: "Dataset: a built-in name or file:PATH.") var dataset: String
+    @Option(help: "holdout or loo-499.") var `protocol` = "holdout"
+    @Option(help: "Method key (see `bench list methods`), or teacher.") var method: String
+    @Option(help: "Student dimension.") var dim: Int
+    @Option(help: "Seed.") var seed: UInt64 = 0
+    @Option(help: "Teacher dimension.") var teacherDim = 200
+    @Option(help: "Results directory.") var out: String
+    @Option(help: "Threads.") var threads = 2
+
+    func run() throws {
+        do {
+            guard let p = EvaluationProtocol(rawValue: `protocol`) else {
+                throw HarnessError("unknown protocol '\(`protocol`)'; one of holdout, loo-499")
+            }
+            if method != MethodRegistry.teacherKey { _ = try MethodRegistry.type(for: method) }
+            let spec: Suite.DatasetSpec
+            if dataset.hasPrefix("file:") {
+                let path = String(dataset.dropFirst(5))
+                spec = Suite.DatasetSpec(name: ((path as NSString).lastPathComponent as NSString).deletingPathExtension, path: path)
+            } else {
+                guard DatasetCatalog.builtInNames.contains(dataset) else { throw DataError.unknownDataset(name: dataset, known: DatasetCatalog.builtInNames) }
+                spec = Suite.DatasetSpec(name: dataset)
+            }
+            var suite = Suite(name: "adhoc", datasets: [spec])
+            if let existing = try ResultsStore(root: out).readManifest() { suite = existing.suite; suite.datasets = [spec] }
+            suite.evaluationProtocol = p
+            suite.teacherDimension = teacherDim
+            suite.seeds = [seed]
+            suite.threads = threads
+            let isTeacher = method == MethodRegistry.teacherKey
+            let phi = Double(dim) / Double(teacherDim)
+            suite.phis = [phi]
+            suite.methods = isTeacher ? [] : [Suite.MethodSpec(key: method)]
+            var runs = suite.expand().filter { $0.method == method }
+            if !isTeacher { runs = runs.map { var r = $0; r.dimension = dim; r.training.dimension = dim; return r } }
+            let outcome = try SuiteRunner(suite: suite, store: ResultsStore(root: out), threads: threads).run(runs)
+            print("\(out): \(outcome.ran) run(s) done, \(outcome.skipped) skipped, \(outcome.failed.count) failed")
+            if !outcome.failed.isEmpty { throw ExitCode(1) }
+        } catch let e as ExitCode { throw e } catch { throw fail(error) }
+    }
+}
