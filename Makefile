@@ -1,0 +1,40 @@
+# DistillBench set-up: `make bench` and `make test` do everything on a fresh machine.
+SHELL := /bin/bash
+SWIFT ?= swift
+APT_PACKAGES := libopenblas-dev libpython3-dev python3-matplotlib python3-pip unzip pkg-config
+SUITE ?= benchmarks/default.yaml
+
+.PHONY: bench test deps data build smoke perf clean-results
+
+## Install system packages that are missing (apt; needs root or sudo).
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+## Fetch and verify ml-100k into ~/.cache/distillbench (override with DISTILLBENCH_CACHE).
+data: deps
+	$(SWIFT) run -c release bench datasets fetch ml-100k
+
+build: deps
+	$(SWIFT) build -c release
+
+## Build, then run the default suite into results/default.
+bench: deps build data
+	time $(SWIFT) run -c release bench all --suite $(SUITE)
+
+## Unit and integration tests (ml-100k is fetched so the anchor-digest test runs).
+test: deps data
+	$(SWIFT) test
+
+smoke: build
+	$(SWIFT) run -c release bench all --suite benchmarks/smoke.yaml --out results/smoke
+
+perf: build data
+	$(SWIFT) run -c release bench perf --peer implicit
+
+clean-results:
+	rm -rf results/default results/smoke
