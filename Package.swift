@@ -18,7 +18,9 @@ let package = Package(
         .systemLibrary(
             name: "CPython", path: "Sources/CPython", pkgConfig: "python3-embed",
             providers: [.apt(["libpython3-dev"])]),
-        .target(name: "DistillKit", dependencies: ["CBLAS"]),
+        // Hot elementwise kernels in C so they vectorise (sqrt/div) without fast-math.
+        .target(name: "DistillKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno", "-ffp-contract=off"])]),
+        .target(name: "DistillKit", dependencies: ["CBLAS", "DistillKernels"]),
         .target(name: "BenchHarness", dependencies: ["DistillKit", .product(name: "Yams", package: "Yams")]),
         .target(name: "BenchReports", dependencies: ["BenchHarness", "CPython"]),
         .executableTarget(

@@ -1,3 +1,4 @@
+import DistillKernels
 import Foundation
 
 /// Adam with L2 weight decay added to the gradient of every parameter at every step, over the
@@ -20,39 +21,23 @@ public final class AdamOptimizer: @unchecked Sendable {
         secondMoments = parameters.map { Matrix(rows: $0.rows, cols: $0.cols) }
     }
 
-    /// One update of `parameters` from `gradients` (same order as at init).  Elementwise, cut
-    /// into fixed pieces of rows, so the result does not depend on the thread count.
+    /// One update of `parameters` from `gradients` (same order as at init); the gradients are
+    /// left zeroed for the next batch.  Elementwise, cut into fixed pieces, so the result does
+    /// not depend on the thread count.
     public func update(parameters: [Matrix], gradients: [Matrix], threads: Int) {
         step += 1
         // Bias corrections in Double, then rounded once: the same value on every run.
         let c1 = Float(1 - pow(Double(beta1), Double(step)))
         let c2 = Float((1 - pow(Double(beta2), Double(step))).squareRoot())
         let stepSize = learningRate / c1
+        let (b1, b2, wd, eps) = (beta1, beta2, weightDecay, epsilon)
         for (k, p) in parameters.enumerated() {
             let g = gradients[k], m = firstMoments[k], v = secondMoments[k]
-            let total = p.count / 8
-            let piece = 4096
-            let pieces = (total + piece - 1) / piece
-            let (b1, b2, wd, eps) = (beta1, beta2, weightDecay, epsilon)
-            ParallelLoop.forEach(pieces: pieces, threads: threads) { q in
-                let lo = q * piece, hi = min(total, lo + piece)
-                let pv = UnsafeMutableRawPointer(p.data).assumingMemoryBound(to: SIMD8<Float>.self)
-                let gv = UnsafeMutableRawPointer(g.data).assumingMemoryBound(to: SIMD8<Float>.self)
-                let mv = UnsafeMutableRawPointer(m.data).assumingMemoryBound(to: SIMD8<Float>.self)
-                let vv = UnsafeMutableRawPointer(v.data).assumingMemoryBound(to: SIMD8<Float>.self)
-                let sb1 = SIMD8<Float>(repeating: b1), sb2 = SIMD8<Float>(repeating: b2)
-                let one = SIMD8<Float>(repeating: 1), swd = SIMD8<Float>(repeating: wd)
-                let sc2 = SIMD8<Float>(repeating: c2), seps = SIMD8<Float>(repeating: eps)
-                let sstep = SIMD8<Float>(repeating: stepSize)
-                for x in lo..<hi {
-                    let param = pv[x]
-                    let grad = gv[x] + swd * param
-                    let m1 = sb1 * mv[x] + (one - sb1) * grad
-                    let v1 = sb2 * vv[x] + (one - sb2) * grad * grad
-                    mv[x] = m1
-                    vv[x] = v1
-                    pv[x] = param - sstep * m1 / (v1.squareRoot() / sc2 + seps)
-                }
+            let piece = 1 << 15
+            let pieces = (p.count + piece - 1) / piece
+            ParallelLoop.forEach(pieces: pieces, threads: ParallelLoop.threads(threads, work: 8 * p.count)) { q in
+                let lo = q * piece, n = min(p.count, lo + piece) - lo
+                distill_adam_step(p.data + lo, g.data + lo, m.data + lo, v.data + lo, n, b1, b2, wd, stepSize, c2, eps)
             }
         }
     }

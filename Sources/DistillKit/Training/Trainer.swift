@@ -141,7 +141,7 @@ public struct Trainer {
                     throw Divergence(description: "diverged: batch loss is \(loss) at epoch \(epoch), batch \(b) (lower the learning rate)")
                 }
                 epochLoss += loss
-                model.zeroGradients()
+                // Gradients are zero here: the optimiser consumes them.
                 model.accumulate(gradients, threads: trainer.threads)
                 optimizer.update(parameters: model.parameters, gradients: model.gradients, threads: trainer.threads)
             }
@@ -162,19 +162,37 @@ public struct Trainer {
     func makeBatch(_ train: Interactions, userOf: [Int32], order: [Int32], epoch: Int, index: Int) -> TrainingBatch {
         let lo = index * config.batchSize, hi = min(order.count, lo + config.batchSize)
         var rng = RandomStream(seed: seed, purpose: "train/negatives", epoch, index)
-        var users: [Int32] = [], pos: [Int32] = [], neg: [Int32] = []
         let n = (hi - lo) * config.negatives
-        users.reserveCapacity(n); pos.reserveCapacity(n); neg.reserveCapacity(n)
-        for k in lo..<hi {
-            let p = Int(order[k])
-            let u = userOf[p]
-            for _ in 0..<config.negatives {
-                var j: Int32
-                repeat { j = Int32(rng.nextInt(below: train.itemCount)) } while train.contains(user: Int(u), item: j)
-                users.append(u); pos.append(train.items[p]); neg.append(j)
+        var users = [Int32](repeating: 0, count: n), pos = users, neg = users
+        let itemCount = train.itemCount, negatives = config.negatives
+        train.rowStart.withUnsafeBufferPointer { rowStart in
+            train.items.withUnsafeBufferPointer { items in
+                var out = 0
+                for k in lo..<hi {
+                    let p = Int(order[k])
+                    let u = userOf[p]
+                    let rowLo = rowStart[Int(u)], rowHi = rowStart[Int(u) + 1]
+                    for _ in 0..<negatives {
+                        var j: Int32
+                        repeat { j = Int32(rng.nextInt(below: itemCount)) } while Self.contains(items, rowLo, rowHi, j)
+                        users[out] = u; pos[out] = items[p]; neg[out] = j
+                        out += 1
+                    }
+                }
             }
         }
         return TrainingBatch(epoch: epoch, index: index, users: users, positives: pos, negatives: neg)
+    }
+
+    /// Binary search in a sorted CSR row.
+    @inline(__always)
+    static func contains(_ items: UnsafeBufferPointer<Int32>, _ lo: Int, _ hi: Int, _ j: Int32) -> Bool {
+        var a = lo, b = hi
+        while a < b {
+            let mid = (a + b) >> 1
+            if items[mid] < j { a = mid + 1 } else { b = mid }
+        }
+        return a < hi && items[a] == j
     }
 
     /// Summed BPR loss of the batch; appends its score gradients in triple order.
@@ -185,7 +203,8 @@ public struct Trainer {
         let pieces = (n + piece - 1) / piece
         let loss = dPos.withUnsafeMutableBufferPointer { dp -> Double in
             let out = SendablePointer(dp.baseAddress!)
-            return ParallelLoop.sum(pieces: pieces, threads: threads) { q in
+            let workers = ParallelLoop.threads(threads, work: n * 2 * model.dimension)
+            return ParallelLoop.sum(pieces: pieces, threads: workers) { q in
                 var s = 0.0
                 for k in (q * piece)..<min(n, (q + 1) * piece) {
                     let u = Int(batch.users[k])
