@@ -30,13 +30,10 @@ public enum ResultsSummary {
         s.contains(",") || s.contains("\"") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
 
-    /// Mean and sample standard deviation.
-    public static func meanStd(_ xs: [Double]) -> (mean: Double, std: Double) {
-        guard !xs.isEmpty else { return (.nan, .nan) }
-        let m = xs.reduce(0, +) / Double(xs.count)
-        guard xs.count > 1 else { return (m, 0) }
-        let v = xs.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(xs.count - 1)
-        return (m, v.squareRoot())
+    /// "mean ± std" over seeds (just the mean for a single seed).
+    static func meanStd(_ xs: [Double]) -> String {
+        let s = Summary(xs)
+        return s.standardDeviation.isNaN ? String(format: "%.4f", s.mean) : String(format: "%.4f ± %.4f", s.mean, s.standardDeviation)
     }
 
     /// The Markdown table: per dataset, a row per (method, dim).
@@ -44,7 +41,7 @@ public enum ResultsSummary {
         let finished = records.filter { $0.status == .finished }
         let shown = p == .holdout ? ["recall@20", "ndcg@20", "recall@50", "ndcg@50"] : ["hr@10", "ndcg@10", "hr@20", "ndcg@20"]
         let gainMetric = p.selectionMetric
-        var out = "# \(suite): test metrics (\(p.rawValue))\n\nMean ± sample std over seeds; gain = relative change of the mean \(gainMetric) vs `student` of the same dataset and size. p50 = single-thread per-query latency.\n"
+        var out = "# \(suite): test metrics (\(p.rawValue))\n\nMean ± sample std over seeds (the mean alone for one seed); gain = relative change of the mean \(gainMetric) vs `student` of the same dataset and size. p50 = single-thread per-query latency.\n"
         let failed = records.filter { $0.status == .failed }
         for dataset in Array(Set(records.map(\.spec.dataset.name))).sorted() {
             let rows = finished.filter { $0.spec.dataset.name == dataset }
@@ -64,15 +61,12 @@ public enum ResultsSummary {
                 let rs = groups[g]!
                 let (method, dim) = split(g)
                 var cells = [method, "\(dim)", "\(rs.count)"]
-                for m in shown {
-                    let (mean, std) = meanStd(rs.compactMap { $0.test[m] })
-                    cells.append(String(format: "%.4f ± %.4f", mean, std))
-                }
-                let base = groups["student|\(dim)"].map { meanStd($0.compactMap { $0.test[gainMetric] }).mean }
-                let mine = meanStd(rs.compactMap { $0.test[gainMetric] }).mean
+                for m in shown { cells.append(meanStd(rs.compactMap { $0.test[m] })) }
+                let base = groups["student|\(dim)"].map { Summary($0.compactMap { $0.test[gainMetric] }).mean }
+                let mine = Summary(rs.compactMap { $0.test[gainMetric] }).mean
                 if method == "student" || method == MethodRegistry.teacherKey || base == nil { cells.append("–") }
                 else { cells.append(String(format: "%+.1f%%", 100 * (mine / base! - 1))) }
-                cells.append(String(format: "%.1f", meanStd(rs.compactMap { $0.latency?.p50 }).mean))
+                cells.append(String(format: "%.1f", Summary(rs.compactMap { $0.latency?.p50 }).mean))
                 cells.append("\(rs.first?.model?.parameters ?? 0)")
                 out += "| " + cells.joined(separator: " | ") + " |\n"
             }
