@@ -25,7 +25,7 @@ import Testing
         config.negatives = 2
         let trainer = Trainer(config: config, seed: 1, threads: 1)
         let order = trainer.epochOrder(split.train, epoch: 1)
-        let batch = trainer.makeBatch(split.train, userOf: split.train.userOfPosition, order: order, epoch: 1, index: 0)
+        let batch = trainer.makeBatch(split.train, membership: InteractionMembership(split.train), userOf: split.train.userOfPosition, order: order, epoch: 1, index: 0)
         var g = ScoreGradients()
         _ = trainer.bprLoss(model, batch, into: &g)
         model.zeroGradients()

@@ -53,7 +53,7 @@ import Testing
         config.negatives = 20_000
         config.batchSize = 1
         let trainer = Trainer(config: config, seed: 1, threads: 1)
-        let batch = trainer.makeBatch(data, userOf: data.userOfPosition, order: [0], epoch: 1, index: 0)
+        let batch = trainer.makeBatch(data, membership: InteractionMembership(data), userOf: data.userOfPosition, order: [0], epoch: 1, index: 0)
         var counts = [Int](repeating: 0, count: 8)
         for j in batch.negatives { counts[Int(j)] += 1 }
         for i in data.row(0) { #expect(counts[Int(i)] == 0) }

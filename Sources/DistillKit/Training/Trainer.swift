@@ -111,6 +111,7 @@ public struct Trainer {
         let context: DistillationContext
         let train: Interactions
         let userOf: [Int32]
+        let membership: InteractionMembership
         let optimizer: AdamOptimizer
         var gradients: ScoreGradients
 
@@ -121,6 +122,7 @@ public struct Trainer {
             self.context = context
             train = split.train
             userOf = split.train.userOfPosition
+            membership = InteractionMembership(split.train)
             optimizer = AdamOptimizer(parameters: model.parameters, learningRate: trainer.config.learningRate,
                                       weightDecay: trainer.config.weightDecay)
             gradients = ScoreGradients(capacity: 2 * trainer.config.batchSize * trainer.config.negatives)
@@ -133,7 +135,7 @@ public struct Trainer {
             let batches = (order.count + trainer.config.batchSize - 1) / trainer.config.batchSize
             var epochLoss = 0.0
             for b in 0..<batches {
-                let batch = trainer.makeBatch(train, userOf: userOf, order: order, epoch: epoch, index: b)
+                let batch = trainer.makeBatch(train, membership: membership, userOf: userOf, order: order, epoch: epoch, index: b)
                 gradients.removeAll()
                 var loss = trainer.bprLoss(model, batch, into: &gradients)
                 loss += method.addLoss(batch, context, gradients: &gradients)
@@ -159,40 +161,25 @@ public struct Trainer {
 
     /// Batch `index` of the epoch: positives in epoch order, each with `negatives` uniform
     /// unobserved items drawn from a stream keyed by (seed, epoch, batch).
-    func makeBatch(_ train: Interactions, userOf: [Int32], order: [Int32], epoch: Int, index: Int) -> TrainingBatch {
+    func makeBatch(_ train: Interactions, membership: InteractionMembership, userOf: [Int32], order: [Int32],
+                   epoch: Int, index: Int) -> TrainingBatch {
         let lo = index * config.batchSize, hi = min(order.count, lo + config.batchSize)
         var rng = RandomStream(seed: seed, purpose: "train/negatives", epoch, index)
         let n = (hi - lo) * config.negatives
         var users = [Int32](repeating: 0, count: n), pos = users, neg = users
         let itemCount = train.itemCount, negatives = config.negatives
-        train.rowStart.withUnsafeBufferPointer { rowStart in
-            train.items.withUnsafeBufferPointer { items in
-                var out = 0
-                for k in lo..<hi {
-                    let p = Int(order[k])
-                    let u = userOf[p]
-                    let rowLo = rowStart[Int(u)], rowHi = rowStart[Int(u) + 1]
-                    for _ in 0..<negatives {
-                        var j: Int32
-                        repeat { j = Int32(rng.nextInt(below: itemCount)) } while Self.contains(items, rowLo, rowHi, j)
-                        users[out] = u; pos[out] = items[p]; neg[out] = j
-                        out += 1
-                    }
-                }
+        var out = 0
+        for k in lo..<hi {
+            let p = Int(order[k])
+            let u = userOf[p]
+            for _ in 0..<negatives {
+                var j: Int32
+                repeat { j = Int32(rng.nextInt(below: itemCount)) } while membership.contains(user: Int(u), item: j)
+                users[out] = u; pos[out] = train.items[p]; neg[out] = j
+                out += 1
             }
         }
         return TrainingBatch(epoch: epoch, index: index, users: users, positives: pos, negatives: neg)
-    }
-
-    /// Binary search in a sorted CSR row.
-    @inline(__always)
-    static func contains(_ items: UnsafeBufferPointer<Int32>, _ lo: Int, _ hi: Int, _ j: Int32) -> Bool {
-        var a = lo, b = hi
-        while a < b {
-            let mid = (a + b) >> 1
-            if items[mid] < j { a = mid + 1 } else { b = mid }
-        }
-        return a < hi && items[a] == j
     }
 
     /// Summed BPR loss of the batch; appends its score gradients in triple order.
