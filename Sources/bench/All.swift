@@ -8,13 +8,13 @@ struct All: ParsableCommand {
     @Option(help: "Suite file.") var suite = "benchmarks/default.yaml"
     @Option(help: "Results directory (default: results/<suite name>).") var out: String?
     @Option(help: "Threads for training and evaluation (default: the suite's).") var threads: Int?
-    @Flag(help: "Only one line per run.") var quiet = false
+    @Flag(help: "No progress or per-run lines; only the final table.") var quiet = false
 
     func run() throws {
         do {
             let s = try Suite.load(path: suite)
             let dir = out ?? "results/\(s.name)"
-            let runner = SuiteRunner(suite: s, store: ResultsStore(root: dir), threads: threads, progress: ProgressReporter(quiet: false))
+            let runner = SuiteRunner(suite: s, store: ResultsStore(root: dir), threads: threads, progress: ProgressReporter(quiet: quiet))
             let start = Date()
             let outcome = try runner.run()
             let table = (try? String(contentsOfFile: ResultsStore(root: dir).path("tables", "summary.md"), encoding: .utf8)) ?? ""

@@ -101,6 +101,13 @@ public struct Interactions: Sendable {
         return distinct.sorted()
     }
 
+    /// The user of every stored interaction (position in `items`).
+    public var userOfPosition: [Int32] {
+        var out = [Int32](repeating: 0, count: count)
+        for u in 0..<userCount { for k in rowStart[u]..<rowStart[u + 1] { out[k] = Int32(u) } }
+        return out
+    }
+
     /// Per-item interaction counts.
     public func itemDegrees() -> [Int] {
         var d = [Int](repeating: 0, count: itemCount)

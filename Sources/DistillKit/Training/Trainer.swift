@@ -210,12 +210,3 @@ public struct Trainer {
         return loss
     }
 }
-
-extension Interactions {
-    /// The user of every stored interaction (position in `items`).
-    public var userOfPosition: [Int32] {
-        var out = [Int32](repeating: 0, count: count)
-        for u in 0..<userCount { for k in rowStart[u]..<rowStart[u + 1] { out[k] = Int32(u) } }
-        return out
-    }
-}
