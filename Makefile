@@ -22,16 +22,21 @@ data: deps
 build: deps
 	$(SWIFT) build -c release
 
-## Build, then run the default suite into results/default.
+## Build, run the default suite into results/default (tables, plots), export its notebook,
+## and check it against the golden table.
 bench: deps build data
 	time $(SWIFT) run -c release bench all --suite $(SUITE)
+	$(SWIFT) run -c release bench export-notebook results/default
+	$(SWIFT) run -c release bench check results/default --golden results/golden/default.json
 
 ## Unit and integration tests (ml-100k is fetched so the anchor-digest test runs).
 test: deps data
 	$(SWIFT) test
 
+## The CI smoke suite and its golden check.
 smoke: build
 	$(SWIFT) run -c release bench all --suite benchmarks/smoke.yaml --out results/smoke
+	$(SWIFT) run -c release bench check results/smoke --golden results/golden/smoke.json
 
 perf: build data
 	$(SWIFT) run -c release bench perf --peer implicit

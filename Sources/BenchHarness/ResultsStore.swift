@@ -94,6 +94,15 @@ public struct ResultsStore: Sendable {
         try AtomicFile.write("\(split.hash)\n", to: (dir as NSString).appendingPathComponent("split.sha256"))
     }
 
+    /// Deletes `*.tmp-<pid>` files an interrupted writer left behind.  Call only while holding
+    /// the directory lock: then no live writer owns any of them.
+    public func removeStaleTemporaryFiles() {
+        guard let e = FileManager.default.enumerator(atPath: root) else { return }
+        while let rel = e.nextObject() as? String {
+            if (rel as NSString).lastPathComponent.contains(".tmp-") { try? FileManager.default.removeItem(atPath: path(rel)) }
+        }
+    }
+
     /// Shortest round-trip text of a number (deterministic).
     public static func number(_ x: Double) -> String { x.isNaN ? "nan" : "\(x)" }
 }

@@ -42,8 +42,6 @@ public struct RunRecord: Codable, Sendable {
     public let latency: LatencyReport?
     public let model: Model?
     public let teacher: TeacherReference?
-    /// True when the model came from the teacher cache rather than being trained in this run.
-    public let fromCache: Bool
     public let codeRevision: String
 
     public static let currentFormat = 1

@@ -29,9 +29,10 @@ public struct RunSpec: Codable, Sendable, Hashable {
     /// SHA-256 of the canonical JSON of this spec: a finished record with the same hash is reused.
     public var configHash: String { SHA256.hex(CanonicalJSON.encode(self)) }
 
-    /// The teacher's cache key: everything that determines the teacher's parameters.
-    public func teacherCacheKey(datasetHash: String, splitHash: String) -> String {
-        SHA256.hex("teacher-v1|\(family)|\(teacherDimension)|\(evaluationProtocol.rawValue)|\(seed)|\(datasetHash)|\(splitHash)|" + CanonicalJSON.encode(teacherTraining))
+    /// The teacher's cache key: everything that determines the teacher's parameters.  The BLAS
+    /// kernel is part of it because validation scoring (BLAS) picks the checkpoint.
+    public func teacherCacheKey(datasetHash: String, splitHash: String, blasCore: String) -> String {
+        SHA256.hex("teacher-v1|\(family)|\(teacherDimension)|\(evaluationProtocol.rawValue)|\(seed)|\(datasetHash)|\(splitHash)|\(blasCore)|" + CanonicalJSON.encode(teacherTraining))
     }
 }
 

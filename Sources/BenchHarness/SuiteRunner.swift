@@ -12,12 +12,17 @@ public final class SuiteRunner {
     public let progress: ProgressReporter
     public let teachers: TeacherCache
     public let commandLine: String
+    /// False: no latency probe and training time recorded as 0, so two runs can be compared
+    /// byte for byte (resume tests, determinism checks).
+    public let recordTiming: Bool
 
     private var datasets: [String: Result<Interactions, Error>] = [:]
     private var splits: [String: Split] = [:]
 
     public init(suite: Suite, store: ResultsStore, threads: Int? = nil, progress: ProgressReporter = ProgressReporter(),
-                teachers: TeacherCache = TeacherCache(), commandLine: String = CommandLine.arguments.joined(separator: " ")) {
+                teachers: TeacherCache = TeacherCache(), commandLine: String = CommandLine.arguments.joined(separator: " "),
+                recordTiming: Bool = true) {
+        self.recordTiming = recordTiming
         self.suite = suite
         self.store = store
         self.threads = threads ?? suite.threads
@@ -40,6 +45,7 @@ public final class SuiteRunner {
         try FileManager.default.createDirectory(atPath: store.root, withIntermediateDirectories: true)
         let lock = try DirectoryLock(directory: store.root)
         defer { lock.release() }
+        store.removeStaleTemporaryFiles()
         BLAS.setThreads(threads)
         var manifest = try store.readManifest() ?? Manifest(
             suiteName: suite.name, suite: suite, evaluationProtocol: suite.evaluationProtocol,
@@ -78,9 +84,8 @@ public final class SuiteRunner {
                 progress.finishRun("\(spec.key): FAILED: \(record.failure ?? "")", seconds: seconds)
             } else {
                 let m = suite.evaluationProtocol.selectionMetric
-                progress.finishRun(String(format: "%@: test %@ %.4f, epoch %d, p50 %.1f µs, %.1f s%@", spec.key, m,
-                                          record.test[m] ?? .nan, record.selectedEpoch, record.latency?.p50 ?? .nan, seconds,
-                                          record.fromCache ? " (teacher from cache)" : ""), seconds: seconds)
+                progress.finishRun(String(format: "%@: test %@ %.4f, epoch %d, p50 %.1f µs, %.1f s", spec.key, m,
+                                          record.test[m] ?? .nan, record.selectedEpoch, record.latency?.p50 ?? .nan, seconds), seconds: seconds)
             }
         }
         try ResultsSummary.write(store: store, protocol: suite.evaluationProtocol, suite: suite.name)
@@ -101,7 +106,7 @@ public final class SuiteRunner {
         try store.exportSplit(split, dataset: spec.dataset.name)
         lastSplit = split
 
-        let (teacher, teacherEntry, teacherFromCache) = try self.teacher(spec, data: data, split: split)
+        let (teacher, teacherEntry, _) = try self.teacher(spec, data: data, split: split)
         let evaluator = Evaluator(split: split)
         let model: MatrixFactorization
         let outcome: TrainingOutcome
@@ -123,7 +128,7 @@ public final class SuiteRunner {
         let validation = evaluator.evaluate(model, part: .validation, threads: threads)
         let test = evaluator.evaluate(model, part: .test, threads: threads, keepTopK: true)
         lastEvaluation = test
-        let latency = LatencyProbe.measure(model, split: split, users: test.users, settings: spec.latency)
+        let latency = recordTiming ? LatencyProbe.measure(model, split: split, users: test.users, settings: spec.latency) : nil
         BLAS.setThreads(threads)
         let teacherTest = spec.isTeacher ? test : evaluator.evaluate(teacher, part: .test, threads: threads)
         let selection = spec.evaluationProtocol.selectionMetric
@@ -131,13 +136,13 @@ public final class SuiteRunner {
             formatVersion: RunRecord.currentFormat, key: spec.key, configHash: spec.configHash, spec: spec, status: .finished,
             failure: nil, deviations: method?.deviations ?? [], datasetHash: data.contentHash, splitHash: split.hash,
             selectionMetric: selection, selectedEpoch: outcome.bestEpoch, epochsRun: outcome.epochsRun,
-            trainingStatus: outcome.status.rawValue, trainSeconds: outcome.seconds,
+            trainingStatus: outcome.status.rawValue, trainSeconds: recordTiming ? outcome.seconds : 0,
             validation: validation.metrics, test: test.metrics, learningCurve: outcome.curve, latency: latency,
             model: .init(family: spec.family, dimension: spec.dimension, parameters: model.parameterCount,
                          inferenceBytes: model.inferenceBytes, trainingOnlyParameters: method?.trainingOnlyParameterCount ?? 0),
             teacher: .init(runKey: RunSpec.key(dataset: spec.dataset.name, method: MethodRegistry.teacherKey, dimension: spec.teacherDimension, seed: spec.seed),
                            cacheKey: teacherEntry.cacheKey, dimension: spec.teacherDimension, testSelectionMetric: teacherTest.value(selection)),
-            fromCache: spec.isTeacher && teacherFromCache, codeRevision: EnvironmentFingerprint.revisionLabel)
+            codeRevision: EnvironmentFingerprint.revisionLabel)
     }
 
     private func failedRecord(_ spec: RunSpec, reason: String, data: Interactions? = nil, split: Split? = nil) -> RunRecord {
@@ -145,7 +150,7 @@ public final class SuiteRunner {
                   failure: reason, deviations: [], datasetHash: data?.contentHash ?? "", splitHash: split?.hash ?? "",
                   selectionMetric: spec.evaluationProtocol.selectionMetric, selectedEpoch: 0, epochsRun: 0,
                   trainingStatus: "failed", trainSeconds: 0, validation: [:], test: [:], learningCurve: [], latency: nil,
-                  model: nil, teacher: nil, fromCache: false, codeRevision: EnvironmentFingerprint.revisionLabel)
+                  model: nil, teacher: nil, codeRevision: EnvironmentFingerprint.revisionLabel)
     }
 
     private func dataset(_ spec: Suite.DatasetSpec) throws -> Interactions {
@@ -165,8 +170,11 @@ public final class SuiteRunner {
 
     /// The teacher of this (dataset, protocol, seed): from the cache, or trained and cached.
     private func teacher(_ spec: RunSpec, data: Interactions, split: Split) throws -> (MatrixFactorization, TeacherCache.Entry, Bool) {
-        let key = spec.teacherCacheKey(datasetHash: data.contentHash, splitHash: split.hash)
-        if let (m, e) = teachers.load(key) { return (m, e, true) }
+        let key = spec.teacherCacheKey(datasetHash: data.contentHash, splitHash: split.hash, blasCore: BLAS.coreName)
+        if let (m, e) = teachers.load(key) {
+            if spec.isTeacher { progress.log("teacher \(spec.family) d=\(spec.teacherDimension) for \(spec.dataset.name) seed \(spec.seed) from the cache") }
+            return (m, e, true)
+        }
         progress.log("training teacher \(spec.family) d=\(spec.teacherDimension) for \(spec.dataset.name) seed \(spec.seed) (cached afterwards)")
         let model = MatrixFactorization(users: split.userCount, items: split.itemCount, dimension: spec.teacherDimension,
                                         initStd: spec.teacherTraining.initStd, seed: spec.seed)
@@ -176,7 +184,7 @@ public final class SuiteRunner {
             throw HarnessError("teacher training failed: \(outcome.failure ?? "unknown")")
         }
         let entry = TeacherCache.Entry(cacheKey: key, selectedEpoch: outcome.bestEpoch, epochsRun: outcome.epochsRun,
-                                       trainingStatus: outcome.status.rawValue, trainSeconds: outcome.seconds,
+                                       trainingStatus: outcome.status.rawValue, trainSeconds: recordTiming ? outcome.seconds : 0,
                                        bestValidation: outcome.bestValidation, learningCurve: outcome.curve)
         try teachers.store(model, entry)
         return (model, entry, false)

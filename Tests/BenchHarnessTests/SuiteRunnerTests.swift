@@ -56,8 +56,11 @@ import Testing
         let again = try runner(suite, dir, cache: cache).run()
         #expect(again.ran == 0 && again.skipped == 2)
         let other = Self.temp("complete-2")
+        let cacheEntries = try FileManager.default.contentsOfDirectory(atPath: cache)
         _ = try runner(suite, other, cache: cache).run()
-        #expect(ResultsStore(root: other).readRecord("synthetic-tiny__teacher__d16__seed0")?.fromCache == true)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: cache) == cacheEntries)
+        #expect(ResultsStore(root: other).readRecord("synthetic-tiny__teacher__d16__seed0")?.test
+                == store.readRecord("synthetic-tiny__teacher__d16__seed0")?.test)
     }
 
     /// Same seed, fresh caches, 1 vs 2 threads: identical metrics and top-K lists.

@@ -1,0 +1,94 @@
+import BenchHarness
+import DistillKit
+import Foundation
+
+/// Draws the plots of a results directory into `plots/`: per dataset the accuracy-vs-latency
+/// plane and the gain over `student`, per run the validation learning curve.  Reads records
+/// only; nothing is retrained.
+public enum ResultPlots {
+    /// The files written, in drawing order.
+    @discardableResult
+    public static func draw(_ store: ResultsStore, metric: String? = nil) throws -> [String] {
+        guard let manifest = try store.readManifest() else {
+            throw HarnessError("\(store.root): no manifest.json; not a results directory")
+        }
+        let p = manifest.evaluationProtocol
+        let metric = metric ?? p.selectionMetric
+        guard p.metricKeys.contains(metric) else {
+            throw HarnessError("unknown metric '\(metric)' for \(p.rawValue); one of \(p.metricKeys.joined(separator: ", "))")
+        }
+        let records = try store.allRecords().filter { $0.status == .finished }
+        let dir = store.path("plots")
+        try FileManager.default.createDirectory(atPath: store.path("plots", "curves"), withIntermediateDirectories: true)
+        var written: [String] = []
+        let label = "test \(displayName(metric))"
+        for dataset in Set(records.map(\.spec.dataset.name)).sorted() {
+            let rows = records.filter { $0.spec.dataset.name == dataset }
+            let title = "\(dataset)\(DatasetCatalog.isSynthetic(dataset) ? " (synthetic)" : ""), \(p.rawValue)"
+            let points = accuracyLatencyPoints(rows, metric: metric)
+            if !points.isEmpty {
+                written += try Plots.accuracyVsLatency(points: points, title: title, yLabel: label,
+                                                       to: (dir as NSString).appendingPathComponent("accuracy-latency-\(dataset)"))
+            }
+            let bars = gainBars(rows, metric: metric)
+            if !bars.isEmpty {
+                written += try Plots.gainOverStudent(bars: bars, title: "\(title): gain in \(label) over student",
+                                                     to: (dir as NSString).appendingPathComponent("gain-\(dataset)"))
+            }
+        }
+        for r in records.sorted(by: { $0.key < $1.key }) where !r.learningCurve.isEmpty {
+            let curve = LearningCurve(epochs: r.learningCurve.map(\.epoch), validation: r.learningCurve.map(\.validation),
+                                      loss: r.learningCurve.map(\.loss), bestEpoch: r.selectedEpoch,
+                                      metricName: "validation \(r.selectionMetric)")
+            written += try Plots.learningCurve(curve, title: r.key, to: store.path("plots", "curves", r.key))
+        }
+        return written
+    }
+
+    /// "ndcg@20" -> "NDCG@20", as papers write them.
+    static func displayName(_ metric: String) -> String {
+        let names = ["ndcg": "NDCG", "recall": "Recall", "hr": "HR", "mrr": "MRR"]
+        let parts = metric.split(separator: "@", maxSplits: 1)
+        return (names[String(parts[0])] ?? String(parts[0])) + (parts.count > 1 ? "@\(parts[1])" : "")
+    }
+
+    /// One point per (method, dim): means over seeds, with the seeds' standard deviations.
+    static func accuracyLatencyPoints(_ rows: [RunRecord], metric: String) -> [AccuracyLatencyPoint] {
+        let groups = Dictionary(grouping: rows) { "\($0.spec.method)|\($0.spec.dimension)" }
+        return groups.keys.sorted().compactMap { g in
+            let rs = groups[g]!
+            let latency = Summary(rs.compactMap { $0.latency?.p50 })
+            let accuracy = Summary(rs.compactMap { $0.test[metric] })
+            guard latency.count > 0, !latency.mean.isNaN, !accuracy.mean.isNaN else { return nil }
+            let s = rs[0].spec
+            return AccuracyLatencyPoint(method: s.method, size: s.dimension, label: "d=\(s.dimension)",
+                                        latencyMicros: latency.mean, latencyError: latency.standardDeviation.isNaN ? nil : latency.standardDeviation,
+                                        accuracy: accuracy.mean, accuracyError: accuracy.standardDeviation.isNaN ? 0 : accuracy.standardDeviation,
+                                        isTeacher: s.isTeacher)
+        }
+    }
+
+    /// % gain of each distillation method over `student` of the same dim, paired by seed;
+    /// the error bar is the standard deviation of the per-seed gains.
+    static func gainBars(_ rows: [RunRecord], metric: String) -> [GainBar] {
+        let student = Dictionary(rows.filter { $0.spec.method == StudentOnly.key }.map { ("\($0.spec.dimension)|\($0.spec.seed)", $0) },
+                                 uniquingKeysWith: { a, _ in a })
+        let methods = rows.filter { !$0.spec.isTeacher && $0.spec.method != StudentOnly.key }
+        let groups = Dictionary(grouping: methods) { "\($0.spec.method)|\($0.spec.dimension)" }
+        return groups.keys.sorted { a, b in
+            let (ma, da) = (a.split(separator: "|")[0], Int(a.split(separator: "|")[1])!)
+            let (mb, db) = (b.split(separator: "|")[0], Int(b.split(separator: "|")[1])!)
+            return da != db ? da < db : ma < mb
+        }.compactMap { g in
+            let rs = groups[g]!
+            let gains = rs.compactMap { r -> Double? in
+                guard let base = student["\(r.spec.dimension)|\(r.spec.seed)"]?.test[metric], let v = r.test[metric], base > 0 else { return nil }
+                return 100 * (v / base - 1)
+            }
+            guard !gains.isEmpty else { return nil }
+            let s = Summary(gains)
+            return GainBar(method: rs[0].spec.method, group: "d=\(rs[0].spec.dimension)", gainPercent: s.mean,
+                           error: s.standardDeviation.isNaN ? nil : s.standardDeviation)
+        }
+    }
+}
