@@ -1,6 +1,5 @@
 import DistillKit
 import Foundation
-import Yams
 
 /// A suite file (benchmarks/*.yaml): what to run.  One protocol per suite, because results of
 /// different protocols never share a results directory, table or golden check.
@@ -81,14 +80,8 @@ extension Suite {
     }
 
     public static func parse(_ text: String, file: String, defaultName: String) throws -> Suite {
-        let node: Any?
-        do { node = try Yams.load(yaml: text) } catch {
-            throw SuiteError(file: file, field: "(yaml)", reason: "not valid YAML: \(error)")
-        }
-        guard let root = node as? [String: Any] else {
-            throw SuiteError(file: file, field: "(top level)", reason: "expected a mapping of fields (name, datasets, methods, ...)")
-        }
         let r = FieldReader(file: file)
+        let root = try r.topLevelMapping(text, expecting: "a mapping of fields (name, datasets, methods, ...)")
         try r.onlyKnown(root, ["name", "datasets", "protocol", "family", "teacher_dim", "phi", "seeds", "methods",
                                "training", "latency", "threads"], at: "")
         var suite = Suite(name: try r.string(root["name"], "name") ?? defaultName, datasets: [])
@@ -204,37 +197,5 @@ extension Suite {
         }
         suite.threads = try r.int(root["threads"], "threads", min: 1) ?? suite.threads
         return suite
-    }
-}
-
-/// Typed access to YAML values with errors that name the field.
-struct FieldReader {
-    let file: String
-
-    func onlyKnown(_ m: [String: Any], _ known: [String], at: String) throws {
-        for k in m.keys.sorted() where !known.contains(k) {
-            throw SuiteError(file: file, field: at.isEmpty ? k : "\(at).\(k)", reason: "unknown field; known fields here: \(known.joined(separator: ", "))")
-        }
-    }
-
-    func string(_ v: Any?, _ field: String) throws -> String? {
-        guard let v else { return nil }
-        if let s = v as? String { return s }
-        throw SuiteError(file: file, field: field, reason: "expected text, got '\(v)'")
-    }
-
-    func double(_ v: Any?, _ field: String) throws -> Double? {
-        guard let v else { return nil }
-        if let d = v as? Double { return d }
-        if let i = v as? Int { return Double(i) }
-        if let s = v as? String, let d = Double(s) { return d }
-        throw SuiteError(file: file, field: field, reason: "expected a number, got '\(v)'")
-    }
-
-    func int(_ v: Any?, _ field: String, min: Int) throws -> Int? {
-        guard let v else { return nil }
-        guard let i = v as? Int else { throw SuiteError(file: file, field: field, reason: "expected an integer, got '\(v)'") }
-        guard i >= min else { throw SuiteError(file: file, field: field, reason: "must be >= \(min), got \(i)") }
-        return i
     }
 }

@@ -39,7 +39,7 @@ public enum ResultPlots {
         for r in records.sorted(by: { $0.key < $1.key }) where !r.learningCurve.isEmpty {
             let curve = LearningCurve(epochs: r.learningCurve.map(\.epoch), validation: r.learningCurve.map(\.validation),
                                       loss: r.learningCurve.map(\.loss), bestEpoch: r.selectedEpoch,
-                                      metricName: "validation \(r.selectionMetric)")
+                                      metricName: displayName(r.selectionMetric))
             written += try Plots.learningCurve(curve, title: r.key, to: store.path("plots", "curves", r.key))
         }
         return written

@@ -1,6 +1,5 @@
 import DistillKit
 import Foundation
-import Yams
 
 /// Reads `benchmarks/claims.yaml`.  Errors are `SuiteError`s like those of suite files: they name
 /// the file, the field (`claims[3].metric`) and the accepted values.
@@ -18,14 +17,8 @@ public enum ClaimFile {
     }
 
     public static func parse(_ text: String, file: String) throws -> [Claim] {
-        let node: Any?
-        do { node = try Yams.load(yaml: text) } catch {
-            throw SuiteError(file: file, field: "(yaml)", reason: "not valid YAML: \(error)")
-        }
-        guard let root = node as? [String: Any] else {
-            throw SuiteError(file: file, field: "(top level)", reason: "expected a mapping with one field, claims")
-        }
         let r = FieldReader(file: file)
+        let root = try r.topLevelMapping(text, expecting: "a mapping with one field, claims")
         try r.onlyKnown(root, ["claims"], at: "")
         guard let list = root["claims"] as? [Any], !list.isEmpty else {
             throw SuiteError(file: file, field: "claims", reason: "required: a non-empty list of claims")

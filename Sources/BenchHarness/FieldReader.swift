@@ -1,0 +1,46 @@
+import Foundation
+import Yams
+
+/// Typed access to YAML values with errors that name the field.
+struct FieldReader {
+    let file: String
+
+    /// Parses YAML text whose top level must be a mapping.
+    func topLevelMapping(_ text: String, expecting: String) throws -> [String: Any] {
+        let node: Any?
+        do { node = try Yams.load(yaml: text) } catch {
+            throw SuiteError(file: file, field: "(yaml)", reason: "not valid YAML: \(error)")
+        }
+        guard let root = node as? [String: Any] else {
+            throw SuiteError(file: file, field: "(top level)", reason: "expected \(expecting)")
+        }
+        return root
+    }
+
+    func onlyKnown(_ m: [String: Any], _ known: [String], at: String) throws {
+        for k in m.keys.sorted() where !known.contains(k) {
+            throw SuiteError(file: file, field: at.isEmpty ? k : "\(at).\(k)", reason: "unknown field; known fields here: \(known.joined(separator: ", "))")
+        }
+    }
+
+    func string(_ v: Any?, _ field: String) throws -> String? {
+        guard let v else { return nil }
+        if let s = v as? String { return s }
+        throw SuiteError(file: file, field: field, reason: "expected text, got '\(v)'")
+    }
+
+    func double(_ v: Any?, _ field: String) throws -> Double? {
+        guard let v else { return nil }
+        if let d = v as? Double { return d }
+        if let i = v as? Int { return Double(i) }
+        if let s = v as? String, let d = Double(s) { return d }
+        throw SuiteError(file: file, field: field, reason: "expected a number, got '\(v)'")
+    }
+
+    func int(_ v: Any?, _ field: String, min: Int) throws -> Int? {
+        guard let v else { return nil }
+        guard let i = v as? Int else { throw SuiteError(file: file, field: field, reason: "expected an integer, got '\(v)'") }
+        guard i >= min else { throw SuiteError(file: file, field: field, reason: "must be >= \(min), got \(i)") }
+        return i
+    }
+}
