@@ -55,7 +55,12 @@ public struct ResultsComparison: Sendable {
         }
         let ga = try groups(a), gb = try groups(b)
         var rows: [Row] = []
-        for group in Set(ga.keys).intersection(gb.keys).sorted() {
+        // Dataset, then method, then size numerically (d5 before d10).
+        let common = Set(ga.keys).intersection(gb.keys).sorted { x, y in
+            let (rx, ry) = (ga[x]![0].spec, ga[y]![0].spec)
+            return (rx.dataset.name, rx.method, rx.dimension) < (ry.dataset.name, ry.method, ry.dimension)
+        }
+        for group in common {
             let ra = ga[group]!, rb = gb[group]!
             let pairs = min(ra.count, rb.count)
             for metric in keys {
