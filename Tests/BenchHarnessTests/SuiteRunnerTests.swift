@@ -63,6 +63,20 @@ import Testing
                 == store.readRecord("synthetic-tiny__teacher__d16__seed0")?.test)
     }
 
+    /// A changed config reruns exactly the runs it changes.
+    @Test func changedConfigurationsRerun() throws {
+        let dir = Self.temp("changed"), cache = Self.temp("changed-cache")
+        var suite = try Self.tinySuite()
+        _ = try runner(suite, dir, cache: cache).run()
+        suite.phis = [0.25, 0.5]                       // adds one student size
+        let added = try runner(suite, dir, cache: cache).run()
+        #expect(added.ran == 1 && added.skipped == 2)
+        suite.training.maxEpochs = 12                  // changes every run (teacher included)
+        let changed = try runner(suite, dir, cache: cache).run()
+        #expect(changed.ran == 3 && changed.skipped == 0)
+        #expect(ResultsStore(root: dir).readRecord("synthetic-tiny__student__d4__seed0")?.spec.training.maxEpochs == 12)
+    }
+
     /// Same seed, fresh caches, 1 vs 2 threads: identical metrics and top-K lists.
     @Test func resultsAreBitIdenticalAcrossThreadCounts() throws {
         let suite = try Self.tinySuite()
