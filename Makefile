@@ -38,7 +38,9 @@ smoke: build
 	$(SWIFT) run -c release bench all --suite benchmarks/smoke.yaml --out results/smoke
 	$(SWIFT) run -c release bench check results/smoke --golden results/golden/smoke.json
 
+## The performance targets, with implicit's BPR as the peer (installed from PyPI if missing).
 perf: build data
+	@python3 -c "import implicit" 2>/dev/null || python3 -m pip install -q implicit
 	$(SWIFT) run -c release bench perf --peer implicit
 
 clean-results:

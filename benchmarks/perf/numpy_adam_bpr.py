@@ -3,28 +3,16 @@
 
 Usage: python3 numpy_adam_bpr.py --train splits/<...>/train.tsv --dim 20 [--epochs 3]
 """
-import argparse
 import time
 
 import numpy as np
 
+from split_io import parse_args, read_train
+
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--train", required=True)
-    ap.add_argument("--dim", type=int, required=True)
-    ap.add_argument("--epochs", type=int, default=3)
-    args = ap.parse_args()
-    users, items = {}, {}
-    us, its = [], []
-    with open(args.train) as f:
-        next(f)
-        for line in f:
-            u, i = line.rstrip("\n").split("\t")
-            us.append(users.setdefault(u, len(users)))
-            its.append(items.setdefault(i, len(items)))
-    us, its = np.array(us), np.array(its)
-    n_users, n_items = len(users), len(items)
+    args = parse_args(__doc__, epochs=3)
+    us, its, n_users, n_items = read_train(args.train)
     liked = set(zip(us.tolist(), its.tolist()))
     rng = np.random.default_rng(0)
     params = [rng.normal(0, 0.01, (n_users, args.dim)).astype(np.float32),
