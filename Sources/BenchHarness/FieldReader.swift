@@ -26,20 +26,32 @@ struct FieldReader {
     func string(_ v: Any?, _ field: String) throws -> String? {
         guard let v else { return nil }
         if let s = v as? String { return s }
-        throw SuiteError(file: file, field: field, reason: "expected text, got '\(v)'")
+        throw SuiteError(file: file, field: field, reason: "expected text, got '\(RunKeyName.short("\(v)"))'")
     }
 
+    /// A finite number: NaN and infinities are refused here, where the field can be named,
+    /// rather than failing later inside an encoder.
     func double(_ v: Any?, _ field: String) throws -> Double? {
         guard let v else { return nil }
-        if let d = v as? Double { return d }
-        if let i = v as? Int { return Double(i) }
-        if let s = v as? String, let d = Double(s) { return d }
-        throw SuiteError(file: file, field: field, reason: "expected a number, got '\(v)'")
+        let d: Double
+        if let x = v as? Double { d = x }
+        else if let i = v as? Int { d = Double(i) }
+        else if let s = v as? String, let x = Double(s) { d = x }
+        else { throw SuiteError(file: file, field: field, reason: "expected a number, got '\(RunKeyName.short("\(v)"))'") }
+        guard d.isFinite else { throw SuiteError(file: file, field: field, reason: "must be a finite number, got \(d)") }
+        return d
+    }
+
+    /// A number stored as Float (learning rates, decays): it must stay finite as a Float too.
+    func float(_ v: Any?, _ field: String) throws -> Float? {
+        guard let d = try double(v, field) else { return nil }
+        guard Float(d).isFinite else { throw SuiteError(file: file, field: field, reason: "\(d) is out of range (at most \(Float.greatestFiniteMagnitude))") }
+        return Float(d)
     }
 
     func int(_ v: Any?, _ field: String, min: Int) throws -> Int? {
         guard let v else { return nil }
-        guard let i = v as? Int else { throw SuiteError(file: file, field: field, reason: "expected an integer, got '\(v)'") }
+        guard let i = v as? Int else { throw SuiteError(file: file, field: field, reason: "expected an integer, got '\(RunKeyName.short("\(v)"))'") }
         guard i >= min else { throw SuiteError(file: file, field: field, reason: "must be >= \(min), got \(i)") }
         return i
     }

@@ -40,7 +40,7 @@ public struct ResultTables: Sendable {
         failed = records.filter { $0.status == .failed }.sorted { $0.key < $1.key }
         // Seed order fixes the summation order of every mean, whatever order the records came in.
         let groups = Dictionary(grouping: records.filter { $0.status == .finished }) {
-            GroupKey(dataset: $0.spec.dataset.name, method: $0.spec.method, dimension: $0.spec.dimension)
+            GroupKey(dataset: $0.spec.dataset.name, method: $0.spec.variant, dimension: $0.spec.dimension)
         }.mapValues { $0.sorted { $0.spec.seed < $1.spec.seed } }
         let metrics = groups.mapValues { runs in
             p.metricKeys.reduce(into: [String: Summary]()) { out, m in

@@ -15,23 +15,54 @@ public struct ResultsStore: Sendable {
 
     public func readManifest() throws -> Manifest? {
         guard let data = FileManager.default.contents(atPath: manifestPath) else { return nil }
-        do { return try JSONDecoder().decode(Manifest.self, from: data) } catch {
-            throw HarnessError("\(manifestPath): unreadable manifest (\(error)); point --out at a fresh directory")
+        if let v = Self.formatVersion(data), v != Manifest.currentFormat {
+            throw HarnessError("\(manifestPath): written by another version of bench (manifest format \(v), this bench writes \(Manifest.currentFormat)); use a fresh --out directory")
         }
+        do { return try JSONDecoder().decode(Manifest.self, from: data) } catch {
+            throw HarnessError("\(manifestPath): unreadable manifest (\(RunKeyName.short("\(error)", 160))); use a fresh --out directory")
+        }
+    }
+
+    /// The `formatVersion` field of a JSON file, if it has one.
+    static func formatVersion(_ data: Data) -> Int? {
+        (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["formatVersion"] as? Int
     }
 
     public func writeManifest(_ m: Manifest) throws { try AtomicFile.write(try CanonicalJSON.pretty(m), to: manifestPath) }
 
-    /// Refuses a directory that holds results of another protocol.
-    public func checkCompatible(with p: EvaluationProtocol) throws {
-        if let m = try readManifest(), m.evaluationProtocol != p {
-            throw HarnessError("\(root) holds \(m.evaluationProtocol.rawValue) results and this run is \(p.rawValue): protocols are never mixed; use another --out directory")
+    /// Refuses a directory that holds results of another protocol or another suite: one suite
+    /// per directory keeps its manifest, tables and golden check about one thing.
+    public func checkCompatible(with suite: Suite) throws {
+        guard let m = try readManifest() else { return }
+        if m.evaluationProtocol != suite.evaluationProtocol {
+            throw HarnessError("\(root) holds \(m.evaluationProtocol.rawValue) results and this run is \(suite.evaluationProtocol.rawValue): protocols are never mixed; use another --out directory")
+        }
+        if m.suiteName != suite.name {
+            throw HarnessError("\(root) holds results of suite '\(m.suiteName)' and this is suite '\(suite.name)': one suite per results directory; use another --out directory (default: results/<suite name>)")
         }
     }
 
+    /// What a run directory holds from an earlier invocation.
+    public enum PreviousRecord {
+        case none
+        case finished(RunRecord)
+        case failed(RunRecord)
+        case unreadable(String)
+    }
+
+    public func previousRecord(_ key: String) -> PreviousRecord {
+        guard let data = FileManager.default.contents(atPath: recordPath(key)) else { return .none }
+        if let v = Self.formatVersion(data), v != RunRecord.currentFormat {
+            return .unreadable("its record has format \(v), this bench writes \(RunRecord.currentFormat)")
+        }
+        guard let r = try? JSONDecoder().decode(RunRecord.self, from: data) else { return .unreadable("its record is unreadable") }
+        return r.status == .finished ? .finished(r) : .failed(r)
+    }
+
     public func readRecord(_ key: String) -> RunRecord? {
-        guard let data = FileManager.default.contents(atPath: recordPath(key)) else { return nil }
-        return try? JSONDecoder().decode(RunRecord.self, from: data)
+        if case .finished(let r) = previousRecord(key) { return r }
+        if case .failed(let r) = previousRecord(key) { return r }
+        return nil
     }
 
     /// Every record in the directory, sorted by key.
@@ -40,8 +71,11 @@ public struct ResultsStore: Sendable {
         guard let keys = try? FileManager.default.contentsOfDirectory(atPath: runs) else { return [] }
         return try keys.sorted().compactMap { key in
             guard let data = FileManager.default.contents(atPath: recordPath(key)) else { return nil }
+            if let v = Self.formatVersion(data), v != RunRecord.currentFormat {
+                throw HarnessError("\(recordPath(key)): written by another version of bench (record format \(v), this bench reads \(RunRecord.currentFormat)); delete \(runDirectory(key)) or use a fresh directory")
+            }
             do { return try JSONDecoder().decode(RunRecord.self, from: data) } catch {
-                throw HarnessError("\(recordPath(key)): unreadable record (\(error)); delete the run folder to rerun it")
+                throw HarnessError("\(recordPath(key)): unreadable record (\(RunKeyName.short("\(error)", 160))); delete the run folder to rerun it")
             }
         }
     }
@@ -72,10 +106,13 @@ public struct ResultsStore: Sendable {
         try AtomicFile.write(try CanonicalJSON.pretty(record), to: recordPath(record.key))
     }
 
-    /// `splits/<dataset>-<protocol>-seed<N>/{train,valid,test}.tsv` with original ids.
+    /// `splits/<dataset>-<protocol>-seed<N>/{train,valid,test}.tsv` with original ids, and
+    /// `split.sha256` written last: a folder whose digest file is missing or names another split
+    /// (interrupted, edited, data changed) is written again.
     public func exportSplit(_ split: Split, dataset: String) throws {
         let dir = path("splits", "\(dataset)-\(split.evaluationProtocol.rawValue)-seed\(split.seed)")
-        if FileManager.default.fileExists(atPath: (dir as NSString).appendingPathComponent("test.tsv")) { return }
+        let digest = (dir as NSString).appendingPathComponent("split.sha256")
+        if (try? String(contentsOfFile: digest, encoding: .utf8)) == "\(split.hash)\n" { return }
         for (name, part) in [("train", split.train), ("valid", split.valid), ("test", split.test)] {
             var text = "user\titem\n"
             for u in 0..<part.userCount {

@@ -23,10 +23,15 @@ public struct RunRecord: Codable, Sendable {
 
     public let formatVersion: Int
     public let key: String
+    /// SHA-256 of `identity`: resume reuses a finished record exactly when it is unchanged.
     public let configHash: String
+    public let identity: RunIdentity?
     public let spec: RunSpec
     public let status: Status
     public let failure: String?
+    /// Things about the data or the run a reader of the results should know (e.g. users that
+    /// could give no negative sample).
+    public let warnings: [String]
     /// Where this run deviates from the paper or the authors' code (from the method).
     public let deviations: [String]
     public let datasetHash: String
@@ -44,12 +49,29 @@ public struct RunRecord: Codable, Sendable {
     public let teacher: TeacherReference?
     public let codeRevision: String
 
-    public static let currentFormat = 1
+    public static let currentFormat = 2
 }
 
-/// `manifest.json`: the environment and inputs of a results directory.
+/// `manifest.json`: the environment and inputs of a results directory.  One suite per
+/// directory; `suite`, `environment` and `threads` describe the latest invocation, and
+/// `invocations` keeps every one, so the manifest never contradicts records written earlier.
 public struct Manifest: Codable, Sendable {
-    public var formatVersion = 1
+    public static let currentFormat = 2
+
+    /// One `bench` command that wrote into the directory.
+    public struct Invocation: Codable, Sendable {
+        public var commandLine: String
+        /// SHA-256 of the resolved suite it ran (equal hashes: the same settings).
+        public var suiteHash: String
+        public var threads: Int
+        public var codeRevision: String
+        public var startedAt: String
+        public var finishedAt: String?
+        /// "finished", "interrupted" (the next invocation found it unfinished) or "running".
+        public var outcome: String
+    }
+
+    public var formatVersion = Manifest.currentFormat
     public var suiteName: String
     public var suite: Suite
     public var evaluationProtocol: EvaluationProtocol
@@ -59,8 +81,7 @@ public struct Manifest: Codable, Sendable {
     public var splitHashes: [String: String]
     public var startedAt: String
     public var finishedAt: String?
-    /// Every command that wrote into this directory, in order.
-    public var commandLines: [String]
+    public var invocations: [Invocation]
 }
 
 /// The machine and build that produced results (also the golden-table fingerprint).

@@ -7,25 +7,39 @@ public struct Suite: Codable, Sendable, Hashable {
     public struct DatasetSpec: Codable, Sendable, Hashable {
         /// A built-in name (`ml-100k`, `synthetic-*`) or a label for a user file.
         public var name: String
+        /// As written in the suite file (relative paths are relative to the suite file's folder).
         public var path: String?
         public var options = InteractionFileOptions()
+        /// `path` resolved against the suite file's folder; not recorded, since the same suite
+        /// run from another folder or clone is the same run.
+        public var resolvedPath: String?
 
-        public init(name: String, path: String? = nil) {
+        enum CodingKeys: String, CodingKey { case name, path, options }
+
+        public init(name: String, path: String? = nil, relativeTo folder: String? = nil) {
             self.name = name
             self.path = path
+            if let path, let folder, !path.hasPrefix("/") {
+                resolvedPath = ((folder as NSString).appendingPathComponent(path) as NSString).standardizingPath
+            } else {
+                resolvedPath = path
+            }
         }
 
         /// The catalog name to load.
-        public var source: String { path.map { "file:\($0)" } ?? name }
+        public var source: String { (resolvedPath ?? path).map { "file:\($0)" } ?? name }
     }
 
     public struct MethodSpec: Codable, Sendable, Hashable {
         public var key: String
         public var hyperparameters: [String: ConfigValue] = [:]
+        /// The variant name in run keys, for two configurations of one method in one suite.
+        public var name: String?
 
-        public init(key: String, hyperparameters: [String: ConfigValue] = [:]) {
+        public init(key: String, hyperparameters: [String: ConfigValue] = [:], name: String? = nil) {
             self.key = key
             self.hyperparameters = hyperparameters
+            self.name = name
         }
     }
 
@@ -38,7 +52,7 @@ public struct Suite: Codable, Sendable, Hashable {
     public var phis: [Double] = [0.025, 0.05, 0.1]
     public var seeds: [UInt64] = [0, 1, 2]
     public var methods: [MethodSpec] = [MethodSpec(key: "student")]
-    public var training = TrainingDefaults.bprMF(dimension: 0)
+    public var training = TrainingDefaults.bprMF()
     public var latency = LatencySettings()
     public var threads = 2
 
@@ -52,8 +66,8 @@ public struct Suite: Codable, Sendable, Hashable {
 
 /// The BPR-MF training defaults of this suite (docs/tuning.md has the validation search).
 public enum TrainingDefaults {
-    public static func bprMF(dimension: Int) -> TrainingConfig {
-        var c = TrainingConfig(dimension: dimension)
+    public static func bprMF() -> TrainingConfig {
+        var c = TrainingConfig()
         c.learningRate = 0.002
         c.weightDecay = 0.03
         c.maxEpochs = 400
@@ -67,6 +81,15 @@ public struct SuiteError: Error, CustomStringConvertible {
     public let field: String
     public let reason: String
     public var description: String { "\(file): \(field): \(reason)" }
+
+    public init(file: String, field: String, reason: String) {
+        self.file = file
+        self.field = field
+        self.reason = reason
+    }
+
+    /// The same error, attributed to `file` (checks shared by suite files and the command line).
+    func attributed(to file: String) -> SuiteError { SuiteError(file: file, field: field, reason: reason) }
 }
 
 extension Suite {
@@ -76,15 +99,18 @@ extension Suite {
             throw SuiteError(file: path, field: "(file)", reason: "cannot read the file; check the path (suites live in benchmarks/)")
         }
         let defaultName = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-        return try parse(text, file: path, defaultName: defaultName)
+        return try parse(text, file: path, defaultName: defaultName, folder: (path as NSString).deletingLastPathComponent)
     }
 
-    public static func parse(_ text: String, file: String, defaultName: String) throws -> Suite {
+    public static func parse(_ text: String, file: String, defaultName: String, folder: String = "") throws -> Suite {
         let r = FieldReader(file: file)
         let root = try r.topLevelMapping(text, expecting: "a mapping of fields (name, datasets, methods, ...)")
         try r.onlyKnown(root, ["name", "datasets", "protocol", "family", "teacher_dim", "phi", "seeds", "methods",
                                "training", "latency", "threads"], at: "")
         var suite = Suite(name: try r.string(root["name"], "name") ?? defaultName, datasets: [])
+        if let problem = RunKeyName.problem(suite.name) {
+            throw SuiteError(file: file, field: "name", reason: "'\(RunKeyName.short(suite.name))': \(problem); a suite name is \(RunKeyName.rule)")
+        }
         guard let ds = root["datasets"] as? [Any], !ds.isEmpty else {
             throw SuiteError(file: file, field: "datasets", reason: "required: a list of dataset names (\(DatasetCatalog.builtInNames.joined(separator: ", "))) or {name, path, format, ...} entries")
         }
@@ -100,7 +126,10 @@ extension Suite {
                 guard let name = try r.string(m["name"], "\(at).name") else {
                     throw SuiteError(file: file, field: "\(at).name", reason: "required")
                 }
-                var spec = DatasetSpec(name: name, path: try r.string(m["path"], "\(at).path"))
+                if let problem = RunKeyName.problem(name) {
+                    throw SuiteError(file: file, field: "\(at).name", reason: "'\(RunKeyName.short(name))': \(problem); a dataset name is \(RunKeyName.rule)")
+                }
+                var spec = DatasetSpec(name: name, path: try r.string(m["path"], "\(at).path"), relativeTo: folder)
                 if spec.path == nil && !DatasetCatalog.builtInNames.contains(name) {
                     throw SuiteError(file: file, field: "\(at).path", reason: "'\(name)' is not built in, so give the path of its file")
                 }
@@ -120,19 +149,13 @@ extension Suite {
                 throw SuiteError(file: file, field: at, reason: "expected a dataset name or a mapping")
             }
         }
-        if Set(suite.datasets.map(\.name)).count != suite.datasets.count {
-            throw SuiteError(file: file, field: "datasets", reason: "a dataset name appears twice")
-        }
         if let p = try r.string(root["protocol"], "protocol") {
             guard let ep = EvaluationProtocol(rawValue: p) else {
                 throw SuiteError(file: file, field: "protocol", reason: "unknown protocol '\(p)'; one of holdout, loo-499 (one per suite)")
             }
             suite.evaluationProtocol = ep
         }
-        if let f = try r.string(root["family"], "family") {
-            guard f == "bpr-mf" else { throw SuiteError(file: file, field: "family", reason: "unknown model family '\(f)'; available: bpr-mf") }
-            suite.family = f
-        }
+        if let f = try r.string(root["family"], "family") { suite.family = f }
         suite.teacherDimension = try r.int(root["teacher_dim"], "teacher_dim", min: 1) ?? suite.teacherDimension
         if let phis = root["phi"] {
             guard let list = phis as? [Any], !list.isEmpty else { throw SuiteError(file: file, field: "phi", reason: "expected a non-empty list of ratios, e.g. [0.025, 0.05, 0.1]") }
@@ -151,16 +174,21 @@ extension Suite {
                 let at = "methods[\(k)]"
                 var spec: MethodSpec
                 if let key = v as? String { spec = MethodSpec(key: key) }
-                else if let m = v as? [String: Any], m.count == 1, let key = m.keys.first {
+                else if let m = v as? [String: Any], m.keys.filter({ $0 != "name" }).count == 1, let key = m.keys.first(where: { $0 != "name" }) {
                     spec = MethodSpec(key: key)
+                    if let name = try r.string(m["name"], "\(at).name") {
+                        if let problem = RunKeyName.problem(name) {
+                            throw SuiteError(file: file, field: "\(at).name", reason: "'\(RunKeyName.short(name))': \(problem); a variant name is \(RunKeyName.rule)")
+                        }
+                        spec.name = name
+                    }
                     guard let hp = m[key] as? [String: Any] else { throw SuiteError(file: file, field: "\(at).\(key)", reason: "expected a mapping of hyperparameters") }
                     for (name, value) in hp {
                         if let b = value as? Bool { spec.hyperparameters[name] = .bool(b) }
-                        else if let d = try? r.double(value, "\(at).\(key).\(name)") { spec.hyperparameters[name] = .number(d) }
-                        else if let s = value as? String { spec.hyperparameters[name] = .string(s) }
-                        else { throw SuiteError(file: file, field: "\(at).\(key).\(name)", reason: "expected a number, string or boolean") }
+                        else if let s = value as? String, Double(s) == nil { spec.hyperparameters[name] = .string(s) }
+                        else if let d = try r.double(value, "\(at).\(key).\(name)") { spec.hyperparameters[name] = .number(d) }
                     }
-                } else { throw SuiteError(file: file, field: at, reason: "expected a method key or {key: {hyperparameter: value}}") }
+                } else { throw SuiteError(file: file, field: at, reason: "expected a method key or {key: {hyperparameter: value}, name: optional-variant-name}") }
                 do { _ = try MethodRegistry.make(spec.key, hyperparameters: spec.hyperparameters) } catch {
                     throw SuiteError(file: file, field: at, reason: "\(error)")
                 }
@@ -171,17 +199,14 @@ extension Suite {
             guard let m = t as? [String: Any] else { throw SuiteError(file: file, field: "training", reason: "expected a mapping") }
             try r.onlyKnown(m, ["lr", "weight_decay", "batch_size", "negatives", "init_std", "max_epochs", "eval_every", "patience"], at: "training")
             var c = suite.training
-            if let v = try r.double(m["lr"], "training.lr") { c.learningRate = Float(v) }
-            if let v = try r.double(m["weight_decay"], "training.weight_decay") { c.weightDecay = Float(v) }
+            if let v = try r.float(m["lr"], "training.lr") { c.learningRate = v }
+            if let v = try r.float(m["weight_decay"], "training.weight_decay") { c.weightDecay = v }
             if let v = try r.int(m["batch_size"], "training.batch_size", min: 1) { c.batchSize = v }
             if let v = try r.int(m["negatives"], "training.negatives", min: 1) { c.negatives = v }
-            if let v = try r.double(m["init_std"], "training.init_std") { c.initStd = Float(v) }
+            if let v = try r.float(m["init_std"], "training.init_std") { c.initStd = v }
             if let v = try r.int(m["max_epochs"], "training.max_epochs", min: 1) { c.maxEpochs = v }
             if let v = try r.int(m["eval_every"], "training.eval_every", min: 1) { c.evalEvery = v }
             if let v = try r.int(m["patience"], "training.patience", min: 1) { c.patience = v }
-            var probe = c
-            probe.dimension = 1   // the dimension is set per run from teacher_dim and phi
-            do { try probe.validate() } catch { throw SuiteError(file: file, field: "training", reason: "\(error)") }
             suite.training = c
         }
         if let l = root["latency"] {
@@ -191,11 +216,34 @@ extension Suite {
             s.warmupQueries = try r.int(m["warmup"], "latency.warmup", min: 0) ?? s.warmupQueries
             s.minQueries = try r.int(m["min_queries"], "latency.min_queries", min: 1) ?? s.minQueries
             s.minSeconds = try r.double(m["min_seconds"], "latency.min_seconds") ?? s.minSeconds
+            guard s.minSeconds >= 0 else { throw SuiteError(file: file, field: "latency.min_seconds", reason: "must be >= 0, got \(s.minSeconds)") }
             s.passes = try r.int(m["passes"], "latency.passes", min: 1) ?? s.passes
             s.batchUsers = try r.int(m["batch_users"], "latency.batch_users", min: 1) ?? s.batchUsers
             suite.latency = s
         }
         suite.threads = try r.int(root["threads"], "threads", min: 1) ?? suite.threads
+        do { try suite.validate() } catch let e as SuiteError { throw e.attributed(to: file) }
         return suite
+    }
+
+    /// The checks every suite passes, from a file or built from command-line options, before
+    /// anything is written: sizes, names, training settings, and one run key per run.
+    public func validate() throws {
+        func bad(_ field: String, _ reason: String) -> SuiteError { SuiteError(file: "", field: field, reason: reason) }
+        if let problem = RunKeyName.problem(name) { throw bad("name", "'\(RunKeyName.short(name))': \(problem); a suite name is \(RunKeyName.rule)") }
+        for (k, d) in datasets.enumerated() {
+            if let problem = RunKeyName.problem(d.name) {
+                throw bad("datasets[\(k)].name", "'\(RunKeyName.short(d.name))': \(problem); a dataset name is \(RunKeyName.rule)")
+            }
+        }
+        if Set(datasets.map(\.name)).count != datasets.count { throw bad("datasets", "a dataset name appears twice") }
+        guard ModelFamily.versions[family] != nil else { throw bad("family", "unknown model family '\(family)'; available: \(ModelFamily.names.joined(separator: ", "))") }
+        guard teacherDimension >= 1 else { throw bad("teacher_dim", "must be >= 1, got \(teacherDimension)") }
+        for (k, phi) in phis.enumerated() where !(phi > 0 && phi <= 1) { throw bad("phi[\(k)]", "must be a ratio in (0, 1], got \(phi)") }
+        guard !seeds.isEmpty else { throw bad("seeds", "expected a non-empty list of integers") }
+        if Set(seeds).count != seeds.count { throw bad("seeds", "a seed appears twice") }
+        guard threads >= 1 else { throw bad("threads", "must be >= 1, got \(threads)") }
+        do { try training.validate() } catch { throw bad("training", "\(error)") }
+        _ = try expand()
     }
 }

@@ -17,6 +17,7 @@ public final class SuiteRunner {
     public let recordTiming: Bool
 
     private var datasets: [String: Result<Interactions, Error>] = [:]
+    private var dataSources: [String: Result<String, Error>] = [:]
     private var splits: [String: Split] = [:]
 
     public init(suite: Suite, store: ResultsStore, threads: Int? = nil, progress: ProgressReporter = ProgressReporter(),
@@ -40,40 +41,45 @@ public final class SuiteRunner {
     /// Runs `runs` (default: the whole suite).
     @discardableResult
     public func run(_ runs: [RunSpec]? = nil) throws -> Outcome {
-        let runs = runs ?? suite.expand()
-        try store.checkCompatible(with: suite.evaluationProtocol)
-        try FileManager.default.createDirectory(atPath: store.root, withIntermediateDirectories: true)
+        let runs = try runs ?? suite.expand()
+        try store.checkCompatible(with: suite)
+        try AtomicFile.makeDirectory(store.root)
         let lock = try DirectoryLock(directory: store.root)
         defer { lock.release() }
         store.removeStaleTemporaryFiles()
         BLAS.setThreads(threads)
-        var manifest = try store.readManifest() ?? Manifest(
-            suiteName: suite.name, suite: suite, evaluationProtocol: suite.evaluationProtocol,
-            environment: EnvironmentFingerprint.current(), threads: threads, datasetHashes: [:], splitHashes: [:],
-            startedAt: Self.timestamp(), finishedAt: nil, commandLines: [])
-        manifest.environment = EnvironmentFingerprint.current()
-        manifest.threads = threads
-        manifest.startedAt = Self.timestamp()
-        manifest.finishedAt = nil
-        manifest.commandLines.append(commandLine)
-        try store.writeManifest(manifest)
+        var manifest = try openManifest()
 
         progress.startSuite(total: runs.count)
         var ran = 0, skipped = 0
         var failed: [String] = []
         for (index, spec) in runs.enumerated() {
-            progress.startRun(index + 1, "\(spec.dataset.name) \(spec.method) d=\(spec.dimension) seed \(spec.seed)")
-            if let r = store.readRecord(spec.key), r.status == .finished, r.configHash == spec.configHash {
-                skipped += 1
-                progress.finishRun("\(spec.key): finished earlier, skipped", seconds: 0, counted: false)
-                continue
-            }
+            progress.startRun(index + 1, "\(spec.dataset.name) \(spec.variant) d=\(spec.dimension) seed \(spec.seed)")
             let start = Date()
-            let record: RunRecord
+            var record: RunRecord
             do {
-                record = try execute(spec, manifest: &manifest)
+                let identity = try spec.identity(dataSource: try dataSource(spec.dataset))
+                let hash = try identity.hash()
+                switch store.previousRecord(spec.key) {
+                case .finished(let old) where old.configHash == hash:
+                    skipped += 1
+                    progress.finishRun("\(spec.key): finished earlier, skipped", seconds: 0, counted: false)
+                    continue
+                case .finished(let old):
+                    let why = old.identity.map { identity.changes(from: $0) } ?? []
+                    progress.log("rerunning \(spec.key): changed since its record: \(why.isEmpty ? "its configuration hash" : why.joined(separator: "; "))")
+                case .failed(let old):
+                    progress.log("rerunning \(spec.key): it failed earlier (\(RunKeyName.short(old.failure ?? "", 120)))")
+                case .unreadable(let why):
+                    progress.log("rerunning \(spec.key): \(why)")
+                case .none:
+                    break
+                }
+                do { record = try execute(spec, identity: identity, hash: hash, manifest: &manifest) } catch {
+                    record = failedRecord(spec, identity: identity, hash: hash, reason: "\(error)")
+                }
             } catch {
-                record = failedRecord(spec, reason: "\(error)")
+                record = failedRecord(spec, identity: nil, hash: "", reason: "\(error)")
             }
             try store.write(record, evaluation: lastEvaluation, split: lastSplit)
             lastEvaluation = nil
@@ -86,20 +92,48 @@ public final class SuiteRunner {
                 let m = suite.evaluationProtocol.selectionMetric
                 progress.finishRun(String(format: "%@: test %@ %.4f, epoch %d, p50 %.1f µs, %.1f s", spec.key, m,
                                           record.test[m] ?? .nan, record.selectedEpoch, record.latency?.p50 ?? .nan, seconds), seconds: seconds)
+                for w in record.warnings { progress.log("  warning: \(w)") }
             }
         }
         try ResultsSummary.write(store: store, protocol: suite.evaluationProtocol, suite: suite.name)
         manifest.finishedAt = Self.timestamp()
+        manifest.invocations[manifest.invocations.count - 1].finishedAt = manifest.finishedAt
+        manifest.invocations[manifest.invocations.count - 1].outcome = "finished"
         try store.writeManifest(manifest)
         return Outcome(ran: ran, skipped: skipped, failed: failed)
+    }
+
+    /// The directory's manifest brought up to this invocation: the latest suite and environment,
+    /// and this command appended to the history (an earlier one left "running" was interrupted).
+    private func openManifest() throws -> Manifest {
+        let now = Self.timestamp()
+        var m = try store.readManifest() ?? Manifest(
+            suiteName: suite.name, suite: suite, evaluationProtocol: suite.evaluationProtocol,
+            environment: EnvironmentFingerprint.current(), threads: threads, datasetHashes: [:], splitHashes: [:],
+            startedAt: now, finishedAt: nil, invocations: [])
+        for k in m.invocations.indices where m.invocations[k].outcome == "running" { m.invocations[k].outcome = "interrupted" }
+        m.suite = suite
+        m.environment = EnvironmentFingerprint.current()
+        m.threads = threads
+        m.startedAt = now
+        m.finishedAt = nil
+        m.invocations.append(.init(commandLine: commandLine, suiteHash: SHA256.hex(try CanonicalJSON.encode(suite)), threads: threads,
+                                   codeRevision: EnvironmentFingerprint.revisionLabel, startedAt: now, finishedAt: nil, outcome: "running"))
+        try store.writeManifest(m)
+        return m
     }
 
     private var lastEvaluation: EvaluationResult?
     private var lastSplit: Split?
 
-    private func execute(_ spec: RunSpec, manifest: inout Manifest) throws -> RunRecord {
+    private func execute(_ spec: RunSpec, identity: RunIdentity, hash: String, manifest: inout Manifest) throws -> RunRecord {
         let data = try dataset(spec.dataset)
         let split = try self.split(data, spec)
+        var warnings: [String] = []
+        let saturated = split.train.saturatedUsers.count
+        if saturated > 0 {
+            warnings.append("\(saturated) user(s) have every item in their train split, so no negative can be sampled for them: their pairs are skipped in training")
+        }
         manifest.datasetHashes[spec.dataset.name] = data.contentHash
         manifest.splitHashes["\(spec.dataset.name)-\(spec.evaluationProtocol.rawValue)-seed\(spec.seed)"] = split.hash
         try store.writeManifest(manifest)
@@ -123,7 +157,9 @@ public final class SuiteRunner {
                                         initStd: spec.training.initStd, seed: spec.seed)
             outcome = try Trainer(config: spec.training, seed: spec.seed, threads: threads)
                 .train(model, split: split, method: m, teacher: type(of: m).requiresTeacher ? teacher : nil, progress: progress.event)
-            if outcome.status == .failed { return failedRecord(spec, reason: outcome.failure ?? "training failed", data: data, split: split) }
+            if outcome.status == .failed {
+                return failedRecord(spec, identity: identity, hash: hash, reason: outcome.failure ?? "training failed", data: data, split: split)
+            }
         }
         let validation = evaluator.evaluate(model, part: .validation, threads: threads)
         let test = evaluator.evaluate(model, part: .test, threads: threads, keepTopK: true)
@@ -133,24 +169,33 @@ public final class SuiteRunner {
         let teacherTest = spec.isTeacher ? test : evaluator.evaluate(teacher, part: .test, threads: threads)
         let selection = spec.evaluationProtocol.selectionMetric
         return RunRecord(
-            formatVersion: RunRecord.currentFormat, key: spec.key, configHash: spec.configHash, spec: spec, status: .finished,
-            failure: nil, deviations: method?.deviations ?? [], datasetHash: data.contentHash, splitHash: split.hash,
+            formatVersion: RunRecord.currentFormat, key: spec.key, configHash: hash, identity: identity, spec: spec, status: .finished,
+            failure: nil, warnings: warnings, deviations: method?.deviations ?? [], datasetHash: data.contentHash, splitHash: split.hash,
             selectionMetric: selection, selectedEpoch: outcome.bestEpoch, epochsRun: outcome.epochsRun,
             trainingStatus: outcome.status.rawValue, trainSeconds: recordTiming ? outcome.seconds : 0,
             validation: validation.metrics, test: test.metrics, learningCurve: outcome.curve, latency: latency,
             model: .init(family: spec.family, dimension: spec.dimension, parameters: model.parameterCount,
                          inferenceBytes: model.inferenceBytes, trainingOnlyParameters: method?.trainingOnlyParameterCount ?? 0),
-            teacher: .init(runKey: RunSpec.key(dataset: spec.dataset.name, method: MethodRegistry.teacherKey, dimension: spec.teacherDimension, seed: spec.seed),
+            teacher: .init(runKey: spec.teacherKey,
                            cacheKey: teacherEntry.cacheKey, dimension: spec.teacherDimension, testSelectionMetric: teacherTest.value(selection)),
             codeRevision: EnvironmentFingerprint.revisionLabel)
     }
 
-    private func failedRecord(_ spec: RunSpec, reason: String, data: Interactions? = nil, split: Split? = nil) -> RunRecord {
-        RunRecord(formatVersion: RunRecord.currentFormat, key: spec.key, configHash: spec.configHash, spec: spec, status: .failed,
-                  failure: reason, deviations: [], datasetHash: data?.contentHash ?? "", splitHash: split?.hash ?? "",
+    private func failedRecord(_ spec: RunSpec, identity: RunIdentity?, hash: String, reason: String,
+                              data: Interactions? = nil, split: Split? = nil) -> RunRecord {
+        RunRecord(formatVersion: RunRecord.currentFormat, key: spec.key, configHash: hash, identity: identity, spec: spec, status: .failed,
+                  failure: reason, warnings: [], deviations: [], datasetHash: data?.contentHash ?? "", splitHash: split?.hash ?? "",
                   selectionMetric: spec.evaluationProtocol.selectionMetric, selectedEpoch: 0, epochsRun: 0,
                   trainingStatus: "failed", trainSeconds: 0, validation: [:], test: [:], learningCurve: [], latency: nil,
                   model: nil, teacher: nil, codeRevision: EnvironmentFingerprint.revisionLabel)
+    }
+
+    /// What the dataset's data is (see `DatasetCatalog.sourceFingerprint`), once per dataset.
+    private func dataSource(_ spec: Suite.DatasetSpec) throws -> String {
+        if let cached = dataSources[spec.name] { return try cached.get() }
+        let r = Result { try DatasetCatalog.sourceFingerprint(spec.source) }
+        dataSources[spec.name] = r
+        return try r.get()
     }
 
     private func dataset(_ spec: Suite.DatasetSpec) throws -> Interactions {
@@ -163,14 +208,17 @@ public final class SuiteRunner {
     private func split(_ data: Interactions, _ spec: RunSpec) throws -> Split {
         let key = "\(spec.dataset.name)|\(spec.seed)"
         if let s = splits[key] { return s }
-        let s = try Split.make(data, protocol: spec.evaluationProtocol, seed: spec.seed)
+        let s: Split
+        do { s = try Split.make(data, protocol: spec.evaluationProtocol, seed: spec.seed) } catch {
+            throw HarnessError("dataset \(spec.dataset.name), seed \(spec.seed): \(error)")
+        }
         splits[key] = s
         return s
     }
 
     /// The teacher of this (dataset, protocol, seed): from the cache, or trained and cached.
     private func teacher(_ spec: RunSpec, data: Interactions, split: Split) throws -> (MatrixFactorization, TeacherCache.Entry, Bool) {
-        let key = spec.teacherCacheKey(datasetHash: data.contentHash, splitHash: split.hash, blasCore: BLAS.coreName)
+        let key = try spec.teacherCacheKey(datasetHash: data.contentHash, splitHash: split.hash, blasCore: BLAS.coreName)
         if let (m, e) = teachers.load(key) {
             if spec.isTeacher { progress.log("teacher \(spec.family) d=\(spec.teacherDimension) for \(spec.dataset.name) seed \(spec.seed) from the cache") }
             return (m, e, true)
@@ -194,7 +242,9 @@ public final class SuiteRunner {
 }
 
 /// One `bench` at a time per results directory: a lock file holding the owner's pid; a lock
-/// whose process is gone is taken over.
+/// whose process is gone is taken over.  While held, SIGINT and SIGTERM release it and say how
+/// to resume instead of leaving a stale lock behind (finished records are complete files; the
+/// next run sweeps the interrupted writer's temporary files).
 public final class DirectoryLock {
     let path: String
     public init(directory: String) throws {
@@ -208,13 +258,44 @@ public final class DirectoryLock {
             }
             try? FileManager.default.removeItem(atPath: path)
             fd = open(path, O_CREAT | O_EXCL | O_WRONLY, 0o644)
-            guard fd >= 0 else { throw HarnessError("cannot create the lock \(path): \(String(cString: strerror(errno)))") }
+            guard fd >= 0 else { throw HarnessError("cannot create the lock \(path): \(String(cString: strerror(errno))); choose a writable --out") }
         }
         let pid = "\(getpid())\n"
         _ = pid.withCString { write(fd, $0, strlen($0)) }
         close(fd)
+        InterruptCleanup.arm(lockPath: path, directory: directory)
     }
-    public func release() { try? FileManager.default.removeItem(atPath: path) }
+
+    public func release() {
+        InterruptCleanup.disarm()
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}
+
+/// What a signal handler may touch: C strings prepared before the signal, unlink(2), write(2)
+/// and _exit(2), all async-signal-safe.
+enum InterruptCleanup {
+    nonisolated(unsafe) static var lockPath: UnsafeMutablePointer<CChar>? = nil
+    nonisolated(unsafe) static var message: UnsafeMutablePointer<CChar>? = nil
+
+    static func arm(lockPath path: String, directory: String) {
+        lockPath = strdup(path)
+        message = strdup("\ninterrupted; the lock on \(directory) is released and finished runs are kept: rerun the same command to resume\n")
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig) { sig in
+                if let p = InterruptCleanup.lockPath { unlink(p) }
+                if let m = InterruptCleanup.message { _ = write(STDERR_FILENO, m, strlen(m)) }
+                _exit(128 + sig)
+            }
+        }
+    }
+
+    static func disarm() {
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
+        free(lockPath); lockPath = nil
+        free(message); message = nil
+    }
 }
 
 extension EnvironmentFingerprint {

@@ -141,8 +141,9 @@ public enum NotebookExport {
             table.isEmpty
                 ? "- none recorded" : table.sorted { $0.key < $1.key }.map { "- `\($0.key)`: `\($0.value)`" }.joined(separator: "\n")
         }
-        let commands = manifest.commandLines.isEmpty
-            ? "- none recorded" : manifest.commandLines.map { "- `\($0)`" }.joined(separator: "\n")
+        let commands = manifest.invocations.isEmpty
+            ? "- none recorded"
+            : manifest.invocations.map { "- `\($0.commandLine)` (\($0.outcome), \($0.startedAt), suite \($0.suiteHash.prefix(8)))" }.joined(separator: "\n")
         return """
             ## Environment
 

@@ -54,14 +54,14 @@ public enum ResultPlots {
 
     /// One point per (method, dim): means over seeds, with the seeds' standard deviations.
     static func accuracyLatencyPoints(_ rows: [RunRecord], metric: String) -> [AccuracyLatencyPoint] {
-        let groups = Dictionary(grouping: rows) { "\($0.spec.method)|\($0.spec.dimension)" }
+        let groups = Dictionary(grouping: rows) { "\($0.spec.variant)|\($0.spec.dimension)" }
         return groups.keys.sorted().compactMap { g in
             let rs = groups[g]!
             let latency = Summary(rs.compactMap { $0.latency?.p50 })
             let accuracy = Summary(rs.compactMap { $0.test[metric] })
             guard latency.count > 0, !latency.mean.isNaN, !accuracy.mean.isNaN else { return nil }
             let s = rs[0].spec
-            return AccuracyLatencyPoint(method: s.method, size: s.dimension, label: "d=\(s.dimension)",
+            return AccuracyLatencyPoint(method: s.variant, size: s.dimension, label: "d=\(s.dimension)",
                                         latencyMicros: latency.mean, latencyError: latency.standardDeviation.isNaN ? nil : latency.standardDeviation,
                                         accuracy: accuracy.mean, accuracyError: accuracy.standardDeviation.isNaN ? 0 : accuracy.standardDeviation,
                                         isTeacher: s.isTeacher)
@@ -71,10 +71,10 @@ public enum ResultPlots {
     /// % gain of each distillation method over `student` of the same dim, paired by seed;
     /// the error bar is the standard deviation of the per-seed gains.
     static func gainBars(_ rows: [RunRecord], metric: String) -> [GainBar] {
-        let student = Dictionary(rows.filter { $0.spec.method == StudentOnly.key }.map { ("\($0.spec.dimension)|\($0.spec.seed)", $0) },
+        let student = Dictionary(rows.filter { $0.spec.variant == StudentOnly.key }.map { ("\($0.spec.dimension)|\($0.spec.seed)", $0) },
                                  uniquingKeysWith: { a, _ in a })
-        let methods = rows.filter { !$0.spec.isTeacher && $0.spec.method != StudentOnly.key }
-        let groups = Dictionary(grouping: methods) { "\($0.spec.method)|\($0.spec.dimension)" }
+        let methods = rows.filter { !$0.spec.isTeacher && $0.spec.variant != StudentOnly.key }
+        let groups = Dictionary(grouping: methods) { "\($0.spec.variant)|\($0.spec.dimension)" }
         return groups.keys.sorted { a, b in
             let (ma, da) = (a.split(separator: "|")[0], Int(a.split(separator: "|")[1])!)
             let (mb, db) = (b.split(separator: "|")[0], Int(b.split(separator: "|")[1])!)
@@ -87,7 +87,7 @@ public enum ResultPlots {
             }
             guard !gains.isEmpty else { return nil }
             let s = Summary(gains)
-            return GainBar(method: rs[0].spec.method, group: "d=\(rs[0].spec.dimension)", gainPercent: s.mean,
+            return GainBar(method: rs[0].spec.variant, group: "d=\(rs[0].spec.dimension)", gainPercent: s.mean,
                            error: s.standardDeviation.isNaN ? nil : s.standardDeviation)
         }
     }

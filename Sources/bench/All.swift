@@ -13,6 +13,10 @@ struct All: ParsableCommand {
     @Flag(help: "Skip the latency probe and record training time as 0, so two runs compare byte for byte.") var noTiming = false
     @Flag(help: "Do not draw plots at the end.") var noPlots = false
 
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be >= 1, got \(threads)") }
+    }
+
     func run() throws {
         do {
             let s = try Suite.load(path: suite)

@@ -72,7 +72,7 @@ struct Perf: ParsableCommand {
     }
 
     func epochTime(_ split: Split, dim: Int, threads: Int, epochs: Int) throws -> (Double, [Matrix]) {
-        let config = TrainingDefaults.bprMF(dimension: dim)
+        let config = TrainingDefaults.bprMF()
         let model = MatrixFactorization(users: split.userCount, items: split.itemCount, dimension: dim, initStd: config.initStd, seed: 0)
         let trainer = Trainer(config: config, seed: 0, threads: threads)
         let method = try StudentOnly(hyperparameters: [:])

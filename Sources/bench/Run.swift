@@ -15,18 +15,27 @@ struct Run: ParsableCommand {
     @Option(help: "Results directory.") var out: String
     @Option(help: "Threads.") var threads = 2
 
+    /// The suite file's checks, applied to the options before anything is written.
+    func validate() throws {
+        guard dim >= 1 else { throw ValidationError("--dim must be >= 1, got \(dim)") }
+        guard teacherDim >= 1 else { throw ValidationError("--teacher-dim must be >= 1, got \(teacherDim)") }
+        guard dim <= teacherDim else { throw ValidationError("--dim (\(dim)) must not exceed --teacher-dim (\(teacherDim)): students are ratios phi in (0, 1] of the teacher") }
+        guard threads >= 1 else { throw ValidationError("--threads must be >= 1, got \(threads)") }
+    }
+
     func run() throws {
         do {
             guard let p = EvaluationProtocol(rawValue: `protocol`) else {
-                throw HarnessError("unknown protocol '\(`protocol`)'; one of holdout, loo-499")
+                throw HarnessError("--protocol: unknown protocol '\(RunKeyName.short(`protocol`))'; one of holdout, loo-499")
             }
             if method != MethodRegistry.teacherKey { _ = try MethodRegistry.type(for: method) }
             let spec: Suite.DatasetSpec
             if dataset.hasPrefix("file:") {
                 let path = String(dataset.dropFirst(5))
-                spec = Suite.DatasetSpec(name: ((path as NSString).lastPathComponent as NSString).deletingPathExtension, path: path)
+                let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+                spec = Suite.DatasetSpec(name: RunKeyName.sanitized(stem), path: path)
             } else {
-                guard DatasetCatalog.builtInNames.contains(dataset) else { throw DataError.unknownDataset(name: dataset, known: DatasetCatalog.builtInNames) }
+                guard DatasetCatalog.builtInNames.contains(dataset) else { throw DataError.unknownDataset(name: RunKeyName.short(dataset), known: DatasetCatalog.builtInNames) }
                 spec = Suite.DatasetSpec(name: dataset)
             }
             var suite = Suite(name: "adhoc", datasets: [spec])
@@ -36,11 +45,10 @@ struct Run: ParsableCommand {
             suite.seeds = [seed]
             suite.threads = threads
             let isTeacher = method == MethodRegistry.teacherKey
-            let phi = Double(dim) / Double(teacherDim)
-            suite.phis = [phi]
+            suite.phis = [Double(dim) / Double(teacherDim)]
             suite.methods = isTeacher ? [] : [Suite.MethodSpec(key: method)]
-            var runs = suite.expand().filter { $0.method == method }
-            if !isTeacher { runs = runs.map { var r = $0; r.dimension = dim; r.training.dimension = dim; return r } }
+            do { try suite.validate() } catch let e as SuiteError { throw HarnessError("command line: \(e.field): \(e.reason)") }
+            let runs = try suite.expand().filter { $0.method == method }
             let outcome = try SuiteRunner(suite: suite, store: ResultsStore(root: out), threads: threads).run(runs)
             print("\(out): \(outcome.ran) run(s) done, \(outcome.skipped) skipped, \(outcome.failed.count) failed")
             if !outcome.failed.isEmpty { throw ExitCode(1) }

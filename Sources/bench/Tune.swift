@@ -27,7 +27,7 @@ struct Tune: ParsableCommand {
         func list(_ s: String) -> [Double] { s.split(separator: ",").compactMap { Double($0) } }
         print("dataset\tdim\tlr\twd\tneg\tinit\tbatch\tbest_epoch\tepochs\tvalid_\(p.selectionMetric)\ttest_\(p.selectionMetric)\tseconds")
         for l in list(lr) { for w in list(wd) { for n in list(negatives) { for i in list(initStd) { for b in list(batch) {
-            var c = TrainingConfig(dimension: dim)
+            var c = TrainingConfig()
             c.learningRate = Float(l); c.weightDecay = Float(w); c.negatives = Int(n); c.initStd = Float(i)
             c.batchSize = Int(b); c.maxEpochs = maxEpochs
             let model = MatrixFactorization(users: split.userCount, items: split.itemCount, dimension: dim, initStd: c.initStd, seed: seed)

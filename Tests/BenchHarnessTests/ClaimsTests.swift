@@ -13,11 +13,11 @@ import Testing
                        protocol p: EvaluationProtocol = .holdout, teacherDim: Int = 200,
                        status: RunRecord.Status = .finished) -> RunRecord {
         let isTeacher = method == MethodRegistry.teacherKey
-        let spec = RunSpec(dataset: .init(name: dataset), evaluationProtocol: p, method: method, hyperparameters: [:], family: "bpr-mf",
+        let spec = RunSpec(dataset: .init(name: dataset), evaluationProtocol: p, method: method, variant: method, hyperparameters: [:], family: "bpr-mf",
                            teacherDimension: teacherDim, dimension: dim, phi: isTeacher ? 1 : Double(dim) / Double(teacherDim), seed: seed,
-                           training: TrainingConfig(dimension: dim), teacherTraining: TrainingConfig(dimension: teacherDim), latency: LatencySettings())
-        return RunRecord(formatVersion: RunRecord.currentFormat, key: spec.key, configHash: spec.configHash, spec: spec, status: status,
-                         failure: status == .failed ? "diverged" : nil, deviations: [], datasetHash: "", splitHash: "",
+                           training: TrainingConfig(), teacherTraining: TrainingConfig(), latency: LatencySettings())
+        return RunRecord(formatVersion: RunRecord.currentFormat, key: spec.key, configHash: "", identity: nil, spec: spec, status: status,
+                         failure: status == .failed ? "diverged" : nil, warnings: [], deviations: [], datasetHash: "", splitHash: "",
                          selectionMetric: p.selectionMetric, selectedEpoch: 5, epochsRun: 10, trainingStatus: status.rawValue,
                          trainSeconds: 0, validation: [:], test: [p.selectionMetric: value], learningCurve: [], latency: nil,
                          model: nil, teacher: nil, codeRevision: "test")
@@ -171,7 +171,7 @@ import Testing
                                         (.named(["a", "b"]), .dimension([5, 20]), #""sizes":{"dim":[5,20]}"#)] {
             c.datasets = datasets
             c.sizes = sizes
-            let json = CanonicalJSON.encode(c)
+            let json = try CanonicalJSON.encode(c)
             #expect(json.contains(text))
             #expect(try JSONDecoder().decode(Claim.self, from: Data(json.utf8)) == c)
         }

@@ -30,7 +30,7 @@ import Testing
     @Test func aPerturbedValueFailsAndIsNamed() throws {
         let (store, golden) = try Self.fixture("perturbed")
         var g = golden
-        let key = "synthetic-tiny__student__d4__seed0"
+        let key = "synthetic-tiny__bpr-mf__student__d4__seed0"
         g.runs[key]!.test["ndcg@20"]! = g.runs[key]!.test["ndcg@20"]!.nextUp   // one ulp
         let check = try GoldenCheck.run(store, against: g)
         #expect(!check.passed)
@@ -42,7 +42,7 @@ import Testing
         let (store, golden) = try Self.fixture("band")
         var g = golden
         g.platform.blasCore = "SomeOtherKernel"
-        let key = "synthetic-tiny__teacher__d16__seed0"
+        let key = "synthetic-tiny__bpr-mf__teacher__d16__seed0"
         g.runs[key]!.test["recall@10"]! += 0.001
         #expect(try GoldenCheck.run(store, against: g).passed)            // within the default 0.002
         g.tolerance["recall@10"] = 0.0005
@@ -53,12 +53,12 @@ import Testing
     @Test func missingAndExtraKeysFail() throws {
         let (store, golden) = try Self.fixture("keys")
         var g = golden
-        let removed = g.runs.removeValue(forKey: "synthetic-tiny__teacher__d16__seed0")!
-        g.runs["synthetic-tiny__student__d4__seed9"] = removed
+        let removed = g.runs.removeValue(forKey: "synthetic-tiny__bpr-mf__teacher__d16__seed0")!
+        g.runs["synthetic-tiny__bpr-mf__student__d4__seed9"] = removed
         let check = try GoldenCheck.run(store, against: g)
         #expect(!check.passed)
-        #expect(check.missing == ["synthetic-tiny__student__d4__seed9"])
-        #expect(check.extra == ["synthetic-tiny__teacher__d16__seed0"])
+        #expect(check.missing == ["synthetic-tiny__bpr-mf__student__d4__seed9"])
+        #expect(check.extra == ["synthetic-tiny__bpr-mf__teacher__d16__seed0"])
     }
 
     @Test func protocolAndDatasetMismatchesFail() throws {
@@ -68,7 +68,7 @@ import Testing
         let check = try GoldenCheck.run(store, against: g)
         #expect(!check.passed && check.problems.contains { $0.contains("protocol mismatch: the run is holdout, the golden table is loo-499") })
         var h = golden
-        h.runs["synthetic-tiny__student__d4__seed0"]!.datasetHash = "0000"
+        h.runs["synthetic-tiny__bpr-mf__student__d4__seed0"]!.datasetHash = "0000"
         #expect(try GoldenCheck.run(store, against: h).problems.contains { $0.contains("dataset hash") })
     }
 }

@@ -11,9 +11,9 @@ struct ResultTablesTests {
     /// halves); p50 latency = dim + seed µs; 100 users + items, so params = 100 · dim.
     static func record(_ dataset: String, _ method: String, dim: Int, seed: UInt64, _ shown: [Double] = [],
                        failure: String? = nil) -> RunRecord {
-        let spec = RunSpec(dataset: .init(name: dataset), evaluationProtocol: .holdout, method: method, hyperparameters: [:],
+        let spec = RunSpec(dataset: .init(name: dataset), evaluationProtocol: .holdout, method: method, variant: method, hyperparameters: [:],
                            family: "bpr-mf", teacherDimension: 200, dimension: dim, phi: Double(dim) / 200, seed: seed,
-                           training: TrainingConfig(dimension: dim), teacherTraining: TrainingConfig(dimension: 200),
+                           training: TrainingConfig(), teacherTraining: TrainingConfig(),
                            latency: LatencySettings())
         var test: [String: Double] = [:]
         var latency: LatencyReport?
@@ -28,8 +28,8 @@ struct ResultTablesTests {
                                     raw: [[p50]], batchUsersPerSecond: 1)
             model = .init(family: "bpr-mf", dimension: dim, parameters: 100 * dim, inferenceBytes: 400 * dim, trainingOnlyParameters: 0)
         }
-        return RunRecord(formatVersion: RunRecord.currentFormat, key: spec.key, configHash: spec.configHash, spec: spec,
-                         status: failure == nil ? .finished : .failed, failure: failure, deviations: [], datasetHash: "",
+        return RunRecord(formatVersion: RunRecord.currentFormat, key: spec.key, configHash: "", identity: nil, spec: spec,
+                         status: failure == nil ? .finished : .failed, failure: failure, warnings: [], deviations: [], datasetHash: "",
                          splitHash: "", selectionMetric: "ndcg@20", selectedEpoch: 5, epochsRun: 10, trainingStatus: "early-stopped",
                          trainSeconds: 1, validation: test, test: test, learningCurve: [], latency: latency, model: model,
                          teacher: nil, codeRevision: "test")
@@ -97,8 +97,8 @@ struct ResultTablesTests {
         #expect(md.hasSuffix("""
             ## Failed runs
 
-            - `broken__student__d5__seed0`: broken.inter:3: expected at least 2 fields
-            - `synthetic-tiny__fake_kd__d10__seed1`: diverged: loss is nan at epoch 15
+            - `broken__bpr-mf__student__d5__seed0`: broken.inter:3: expected at least 2 fields
+            - `synthetic-tiny__bpr-mf__fake_kd__d10__seed1`: diverged: loss is nan at epoch 15
 
             """))
     }

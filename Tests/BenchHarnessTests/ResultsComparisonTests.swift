@@ -21,7 +21,7 @@ import Testing
         let c = try ResultsComparison.compare(a, b, metrics: ["ndcg@20"])
         #expect(c.rows.count == 2)   // teacher d16 and student d4
         for row in c.rows {
-            let key = { (s: UInt64) in RunSpec.key(dataset: "synthetic-tiny", method: row.method, dimension: row.dimension, seed: s) }
+            let key = { (s: UInt64) in RunSpec.key(dataset: "synthetic-tiny", family: "bpr-mf", variant: row.method, dimension: row.dimension, seed: s) }
             let va = [0, 1, 2].map { a.readRecord(key($0))!.test["ndcg@20"]! }
             let vb = [3, 4, 5].map { b.readRecord(key($0))!.test["ndcg@20"]! }
             #expect(row.meanA == Summary(va).mean && row.meanB == Summary(vb).mean)

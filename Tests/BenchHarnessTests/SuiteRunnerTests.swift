@@ -35,7 +35,7 @@ import Testing
         let first = try runner(suite, dir, cache: cache).run()
         #expect(first.ran == 2 && first.failed.isEmpty)
         let store = ResultsStore(root: dir)
-        for key in ["synthetic-tiny__teacher__d16__seed0", "synthetic-tiny__student__d4__seed0"] {
+        for key in ["synthetic-tiny__bpr-mf__teacher__d16__seed0", "synthetic-tiny__bpr-mf__student__d4__seed0"] {
             for f in ["record.json", "test-topk.tsv", "test-users.tsv", "latency-raw.tsv"] {
                 #expect(FileManager.default.fileExists(atPath: store.path("runs", key, f)), "\(key)/\(f)")
             }
@@ -59,8 +59,8 @@ import Testing
         let cacheEntries = try FileManager.default.contentsOfDirectory(atPath: cache)
         _ = try runner(suite, other, cache: cache).run()
         #expect(try FileManager.default.contentsOfDirectory(atPath: cache) == cacheEntries)
-        #expect(ResultsStore(root: other).readRecord("synthetic-tiny__teacher__d16__seed0")?.test
-                == store.readRecord("synthetic-tiny__teacher__d16__seed0")?.test)
+        #expect(ResultsStore(root: other).readRecord("synthetic-tiny__bpr-mf__teacher__d16__seed0")?.test
+                == store.readRecord("synthetic-tiny__bpr-mf__teacher__d16__seed0")?.test)
     }
 
     /// A changed config reruns exactly the runs it changes.
@@ -74,7 +74,7 @@ import Testing
         suite.training.maxEpochs = 12                  // changes every run (teacher included)
         let changed = try runner(suite, dir, cache: cache).run()
         #expect(changed.ran == 3 && changed.skipped == 0)
-        #expect(ResultsStore(root: dir).readRecord("synthetic-tiny__student__d4__seed0")?.spec.training.maxEpochs == 12)
+        #expect(ResultsStore(root: dir).readRecord("synthetic-tiny__bpr-mf__student__d4__seed0")?.spec.training.maxEpochs == 12)
     }
 
     /// Same seed, fresh caches, 1 vs 2 threads: identical metrics and top-K lists.
@@ -83,7 +83,7 @@ import Testing
         let a = Self.temp("t1"), b = Self.temp("t2")
         _ = try runner(suite, a, cache: Self.temp("t1-cache"), threads: 1).run()
         _ = try runner(suite, b, cache: Self.temp("t2-cache"), threads: 2).run()
-        for key in ["synthetic-tiny__teacher__d16__seed0", "synthetic-tiny__student__d4__seed0"] {
+        for key in ["synthetic-tiny__bpr-mf__teacher__d16__seed0", "synthetic-tiny__bpr-mf__student__d4__seed0"] {
             let ra = try #require(ResultsStore(root: a).readRecord(key)), rb = try #require(ResultsStore(root: b).readRecord(key))
             #expect(ra.test == rb.test && ra.validation == rb.validation && ra.learningCurve == rb.learningCurve)
             let ta = try String(contentsOfFile: ResultsStore(root: a).path("runs", key, "test-topk.tsv"), encoding: .utf8)
@@ -110,7 +110,7 @@ import Testing
         suite.datasets.append(Suite.DatasetSpec(name: "broken", path: bad))
         let outcome = try runner(suite, dir, cache: cache).run()
         #expect(outcome.failed.count == 2 && outcome.ran == 4)
-        let r = try #require(ResultsStore(root: dir).readRecord("broken__student__d4__seed0"))
+        let r = try #require(ResultsStore(root: dir).readRecord("broken__bpr-mf__student__d4__seed0"))
         #expect(r.status == .failed && r.failure!.contains("\(bad):3: expected at least 2 fields"))
         let md = try String(contentsOfFile: ResultsStore(root: dir).path("tables", "summary.md"), encoding: .utf8)
         #expect(md.contains("Failed runs"))

@@ -33,7 +33,8 @@ private struct ResultsFixture {
                 blasCore: Self.blasCore),
             threads: 2, datasetHashes: ["synthetic-tiny": "aa11"], splitHashes: ["synthetic-tiny-holdout-seed0": "bb22"],
             startedAt: "2026-01-02T03:04:05Z", finishedAt: "2026-01-02T03:05:06Z",
-            commandLines: ["bench all --suite tiny.yaml"]))
+            invocations: [.init(commandLine: "bench all --suite tiny.yaml", suiteHash: "cc33", threads: 2, codeRevision: Self.gitRevision,
+                                startedAt: "2026-01-02T03:04:05Z", finishedAt: "2026-01-02T03:05:06Z", outcome: "finished")]))
         try AtomicFile.write("""
             dataset,protocol,method,family,teacher_dim,dim,phi,seed,status,test_ndcg@20,latency_p50_us,params
             synthetic-tiny,holdout,teacher,bpr-mf,16,16,1.0,0,finished,0.31,20.5,800

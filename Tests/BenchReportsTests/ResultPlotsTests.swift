@@ -22,10 +22,11 @@ import Testing
         try SuiteRunner(suite: suite, store: store, threads: 1, progress: ProgressReporter(quiet: true),
                         teachers: TeacherCache(root: base + "/cache"), commandLine: "test").run()
         // The student's record under another method key, with NDCG@20 scaled by 1.1.
-        let studentKey = "synthetic-tiny__student__d4__seed0", fakeKey = "synthetic-tiny__fake-kd__d4__seed0"
+        let studentKey = "synthetic-tiny__bpr-mf__student__d4__seed0", fakeKey = "synthetic-tiny__bpr-mf__fake-kd__d4__seed0"
         var json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: store.recordPath(studentKey)))) as! [String: Any]
         var spec = json["spec"] as! [String: Any]
         spec["method"] = "fake-kd"
+        spec["variant"] = "fake-kd"
         json["spec"] = spec
         json["key"] = fakeKey
         var test = json["test"] as! [String: Double]
@@ -53,7 +54,7 @@ import Testing
         let files = try ResultPlots.draw(store)
         let names = files.map { ($0 as NSString).lastPathComponent }
         for n in ["accuracy-latency-synthetic-tiny.png", "accuracy-latency-synthetic-tiny.svg", "gain-synthetic-tiny.png",
-                  "synthetic-tiny__fake-kd__d4__seed0.png", "synthetic-tiny__teacher__d16__seed0.svg"] {
+                  "synthetic-tiny__fake-kd__d4__seed0.png", "synthetic-tiny__bpr-mf__teacher__d16__seed0.svg"] {
             #expect(names.contains(n), "\(n) not drawn")
         }
         #expect(files.count == 2 + 2 + 3 * 2)

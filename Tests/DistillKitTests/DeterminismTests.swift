@@ -5,7 +5,7 @@ import Testing
     func trainOnce(threads: Int) throws -> (MatrixFactorization, TrainingOutcome, EvaluationResult) {
         let data = try SyntheticGenerator(SyntheticGenerator.preset(named: "synthetic-tiny")!).generate()
         let split = try Split.make(data, protocol: .holdout, seed: 7)
-        var config = TrainingConfig(dimension: 12)
+        var config = TrainingConfig()
         config.maxEpochs = 6
         config.evalEvery = 2
         config.learningRate = 0.01

@@ -20,12 +20,12 @@ import Testing
         let data = Fixtures.interactions(users: 6, items: 9, perUser: 3...5)
         let split = try Split.make(data, protocol: .holdout, seed: 1)
         let model = MatrixFactorization(users: 6, items: 9, dimension: 3, initStd: 0.7, seed: 2)
-        var config = TrainingConfig(dimension: 3)
+        var config = TrainingConfig()
         config.batchSize = 8
         config.negatives = 2
         let trainer = Trainer(config: config, seed: 1, threads: 1)
         let order = trainer.epochOrder(split.train, epoch: 1)
-        let batch = trainer.makeBatch(split.train, membership: InteractionMembership(split.train), userOf: split.train.userOfPosition, order: order, epoch: 1, index: 0)
+        let batch = trainer.makeBatch(split.train, sampler: UniformNegativeSampler(split.train), userOf: split.train.userOfPosition, order: order, epoch: 1, index: 0)
         var g = ScoreGradients()
         _ = trainer.bprLoss(model, batch, into: &g)
         model.zeroGradients()

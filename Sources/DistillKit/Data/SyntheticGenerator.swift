@@ -42,6 +42,9 @@ public struct SyntheticGenerator: Sendable {
     public static func preset(named name: String) -> Preset? { presets.first { $0.name == name } }
 
     public let preset: Preset
+    /// Part of the identity of every run on a synthetic dataset: bump it when the generator changes.
+    public static let version = 1
+
     public init(_ preset: Preset) { self.preset = preset }
 
     public func generate() throws -> Interactions {

@@ -68,6 +68,9 @@ public protocol DistillationMethod: AnyObject {
     static var key: String { get }
     static var summary: String { get }
     static var requiresTeacher: Bool { get }
+    /// Part of every run's identity: bump it when a fix changes what the method computes, and
+    /// exactly the runs of this method rerun.
+    static var version: Int { get }
     /// Defaults of every hyperparameter; a suite may override any of them, and nothing else.
     static var defaults: [String: ConfigValue] { get }
 
@@ -87,6 +90,7 @@ public protocol DistillationMethod: AnyObject {
 }
 
 extension DistillationMethod {
+    public static var version: Int { 1 }
     public var deviations: [String] { [] }
     public var trainingOnlyParameterCount: Int { 0 }
     public func prepare(_ context: DistillationContext) throws {}

@@ -111,7 +111,7 @@ public struct Trainer {
         let context: DistillationContext
         let train: Interactions
         let userOf: [Int32]
-        let membership: InteractionMembership
+        let negatives: UniformNegativeSampler
         let optimizer: AdamOptimizer
         var gradients: ScoreGradients
 
@@ -122,7 +122,7 @@ public struct Trainer {
             self.context = context
             train = split.train
             userOf = split.train.userOfPosition
-            membership = InteractionMembership(split.train)
+            negatives = UniformNegativeSampler(split.train)
             optimizer = AdamOptimizer(parameters: model.parameters, learningRate: trainer.config.learningRate,
                                       weightDecay: trainer.config.weightDecay)
             gradients = ScoreGradients(capacity: 2 * trainer.config.batchSize * trainer.config.negatives)
@@ -135,12 +135,18 @@ public struct Trainer {
             let batches = (order.count + trainer.config.batchSize - 1) / trainer.config.batchSize
             var epochLoss = 0.0
             for b in 0..<batches {
-                let batch = trainer.makeBatch(train, membership: membership, userOf: userOf, order: order, epoch: epoch, index: b)
+                let batch = trainer.makeBatch(train, sampler: negatives, userOf: userOf, order: order, epoch: epoch, index: b)
+                if batch.users.isEmpty { continue }
                 gradients.removeAll()
                 var loss = trainer.bprLoss(model, batch, into: &gradients)
                 loss += method.addLoss(batch, context, gradients: &gradients)
                 guard loss.isFinite else {
                     throw Divergence(description: "diverged: batch loss is \(loss) at epoch \(epoch), batch \(b) (lower the learning rate)")
+                }
+                let perPair = loss / Double(batch.users.count)
+                guard perPair <= Trainer.divergedLossPerPair else {
+                    throw Divergence(description: String(format: "diverged: mean loss per pair %.3g exceeds %.0e at epoch %d, batch %d (lower the learning rate)",
+                                                          perPair, Trainer.divergedLossPerPair, epoch, b))
                 }
                 epochLoss += loss
                 // Gradients are zero here: the optimiser consumes them.
@@ -159,26 +165,31 @@ public struct Trainer {
         return order
     }
 
+    /// A mean loss per pair above this means the scores have run away (BPR starts at ln 2 and a
+    /// pair loses about |score difference|): the run is failed as diverged, never reported.
+    public static let divergedLossPerPair = 1e6
+
     /// Batch `index` of the epoch: positives in epoch order, each with `negatives` uniform
-    /// unobserved items drawn from a stream keyed by (seed, epoch, batch).
-    func makeBatch(_ train: Interactions, membership: InteractionMembership, userOf: [Int32], order: [Int32],
+    /// unobserved items drawn from a stream keyed by (seed, epoch, batch).  Positives of users
+    /// with no unobserved item give no pair.
+    func makeBatch(_ train: Interactions, sampler: UniformNegativeSampler, userOf: [Int32], order: [Int32],
                    epoch: Int, index: Int) -> TrainingBatch {
         let lo = index * config.batchSize, hi = min(order.count, lo + config.batchSize)
         var rng = RandomStream(seed: seed, purpose: "train/negatives", epoch, index)
         let n = (hi - lo) * config.negatives
         var users = [Int32](repeating: 0, count: n), pos = users, neg = users
-        let itemCount = train.itemCount, negatives = config.negatives
+        let negatives = config.negatives
         var out = 0
         for k in lo..<hi {
             let p = Int(order[k])
             let u = userOf[p]
             for _ in 0..<negatives {
-                var j: Int32
-                repeat { j = Int32(rng.nextInt(below: itemCount)) } while membership.contains(user: Int(u), item: j)
+                guard let j = sampler.draw(user: Int(u), &rng) else { break }
                 users[out] = u; pos[out] = train.items[p]; neg[out] = j
                 out += 1
             }
         }
+        if out < n { users.removeLast(n - out); pos.removeLast(n - out); neg.removeLast(n - out) }
         return TrainingBatch(epoch: epoch, index: index, users: users, positives: pos, negatives: neg)
     }
 
