@@ -117,11 +117,16 @@ public struct Interactions: Sendable {
 }
 
 /// Errors about input data; every message names the file (and line) and says how to fix it.
+/// Values taken from the input are echoed only as short excerpts (`excerpt`), so a stray
+/// megabyte-long "line" cannot flood a terminal.
 public enum DataError: Error, CustomStringConvertible, Equatable {
     case empty(what: String)
     case missingFile(path: String, hint: String)
+    /// The path exists but cannot be read as a data file; `reason` follows the path
+    /// ("is a directory, not a data file").
+    case unreadable(path: String, reason: String, hint: String)
     case malformed(file: String, line: Int, reason: String)
-    case missingColumn(file: String, column: String, header: [String])
+    case missingColumn(file: String, line: Int, column: String, header: [String])
     case unknownDataset(name: String, known: [String])
     case checksumMismatch(file: String, expected: String, got: String)
     case fetchFailed(what: String, reason: String)
@@ -131,9 +136,11 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .empty(let what): return "\(what) is empty (after filtering): check the file and the filter settings"
         case .missingFile(let path, let hint): return "\(path): no such file. \(hint)"
+        case .unreadable(let path, let reason, let hint): return "\(path) \(reason); \(hint)"
         case .malformed(let file, let line, let reason): return "\(file):\(line): \(reason)"
-        case .missingColumn(let file, let column, let header):
-            return "\(file):1: no column '\(column)' in header [\(header.joined(separator: ", "))]; name the column in the dataset spec"
+        case .missingColumn(let file, let line, let column, let header):
+            let oneColumn = header.count == 1 ? "; the header has a single column: check the separator" : ""
+            return "\(file):\(line): no column '\(DataError.excerpt(column))' in header \(DataError.excerpt(list: header))\(oneColumn); name the column in the dataset spec (user_column, item_column, rating_column)"
         case .unknownDataset(let name, let known):
             return "unknown dataset '\(name)'; known: \(known.joined(separator: ", ")), or a file spec like 'file:PATH'"
         case .checksumMismatch(let file, let expected, let got):
@@ -141,5 +148,42 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
         case .fetchFailed(let what, let reason): return "could not fetch \(what): \(reason)"
         case .invalid(let s): return s
         }
+    }
+
+    /// A value from the input as it may appear in a message: line breaks and tabs made visible,
+    /// cut to `limit` characters with "…".
+    static func excerpt(_ value: some StringProtocol, limit: Int = 60) -> String {
+        var pieces: [String] = []
+        var length = 0
+        for c in value {
+            let piece: String
+            switch c {
+            case "\n": piece = "\\n"
+            case "\r": piece = "\\r"
+            case "\r\n": piece = "\\r\\n"
+            case "\t": piece = "\\t"
+            default: piece = String(c)
+            }
+            pieces.append(piece)
+            length += piece.count
+            if length > limit { break }
+        }
+        guard length > limit else { return pieces.joined() }
+        while length + 1 > limit, let last = pieces.popLast() { length -= last.count }
+        return pieces.joined() + "…"
+    }
+
+    /// A header as it may appear in a message: at most ten names, each and the whole cut short.
+    static func excerpt(list names: [String]) -> String {
+        var shown: [String] = []
+        var length = 0
+        for name in names.prefix(10) {
+            let e = excerpt(name, limit: 30)
+            guard length + e.count <= 80 || shown.isEmpty else { break }
+            shown.append(e)
+            length += e.count + 2
+        }
+        let more = names.count - shown.count
+        return "[" + shown.joined(separator: ", ") + (more > 0 ? ", … \(more) more]" : "]")
     }
 }
