@@ -365,6 +365,210 @@ private func isClose(_ actual: Double, _ expected: Double, relativeTolerance: Do
     }
 }
 
+@Suite struct WelchTTestTests {
+    @Test func handComputedExample() {
+        // hand: a = [1, 2, 3], b = [4, 6, 8]: means 2 and 6, variances 1 and 4, n = 3 each.
+        // se² = 1/3 + 4/3 = 5/3, t = -4 / sqrt(5/3) = -3.0983866769659336;
+        // ν = (5/3)² / ((1/3)²/2 + (4/3)²/2) = (25/9) / (17/18) = 50/17.
+        // scipy 1.17.1: stats.ttest_ind(a, b, equal_var=False) → t = -3.0983866769659336, p = 0.054786766041076435,
+        // df = 2.9411764705882346, confidence_interval() = [-8.155399503182505, 0.1553995031825055].
+        let result = WelchTTest.test([1, 2, 3], [4, 6, 8])
+        #expect(result.isComputable)
+        #expect(result.sampleSizeA == 3 && result.sampleSizeB == 3)
+        #expect(result.meanDifference == -4)
+        #expect(isClose(result.standardError, (5.0 / 3).squareRoot(), relativeTolerance: 1e-14))
+        #expect(isClose(result.t, -4 / (5.0 / 3).squareRoot(), relativeTolerance: 1e-14))
+        #expect(isClose(result.degreesOfFreedom, 50.0 / 17, relativeTolerance: 1e-14))
+        #expect(isClose(result.pValue, 0.054786766041076435))
+        #expect(isClose(result.confidenceLower, -8.155399503182505))
+        #expect(isClose(result.confidenceUpper, 0.1553995031825055))
+    }
+
+    @Test func studentSleepDataMatchesR() {
+        // R `t.test(extra ~ group, data = sleep)` (Welch is R's default) prints t = -1.8608,
+        // df = 17.776, p-value = 0.07939, 95% CI -3.3654832 0.2054832. Full precision from
+        // scipy 1.17.1 stats.ttest_ind(group1, group2, equal_var=False) and its confidence_interval().
+        let group1 = [0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0]
+        let group2 = [1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4]
+        let result = WelchTTest.test(group1, group2)
+        #expect(isClose(result.meanA, 0.75, relativeTolerance: 1e-14))
+        #expect(isClose(result.meanB, 2.33, relativeTolerance: 1e-14))
+        #expect(isClose(result.t, -1.8608134674868526, relativeTolerance: 1e-12))
+        #expect(isClose(result.degreesOfFreedom, 17.776473516178488, relativeTolerance: 1e-12))
+        #expect(isClose(result.pValue, 0.0793941401873583))
+        #expect(isClose(result.confidenceLower, -3.3654832307117104))
+        #expect(isClose(result.confidenceUpper, 0.20548323071171137))
+    }
+
+    @Test func wikipediaExampleOne() {
+        // Example 1 of Wikipedia's "Welch's t-test" article: t = -2.46, ν ≈ 25.0, p = 0.021.
+        // Full precision: scipy 1.17.1 stats.ttest_ind(a1, a2, equal_var=False).
+        let a1 = [27.5, 21.0, 19.0, 23.6, 17.0, 17.9, 16.9, 20.1, 21.9, 22.6, 23.1, 19.6, 19.0, 21.7, 21.4]
+        let a2 = [27.1, 22.0, 20.8, 23.4, 23.4, 23.5, 25.8, 22.0, 24.8, 20.2, 21.9, 22.1, 22.9, 20.5, 24.4]
+        let result = WelchTTest.test(a1, a2)
+        #expect(isClose(result.t, -2.455356398286006, relativeTolerance: 1e-12))
+        #expect(isClose(result.degreesOfFreedom, 24.988529290231416, relativeTolerance: 1e-12))
+        #expect(isClose(result.pValue, 0.021378001462866992))
+    }
+
+    @Test func swappingSamplesMirrorsTheResult() {
+        let forward = WelchTTest.test([0.31, 0.29, 0.35], [0.30, 0.30, 0.31, 0.28, 0.32])
+        let backward = WelchTTest.test([0.30, 0.30, 0.31, 0.28, 0.32], [0.31, 0.29, 0.35])
+        #expect(isClose(backward.t, -forward.t, relativeTolerance: 1e-12))
+        #expect(backward.degreesOfFreedom == forward.degreesOfFreedom)
+        #expect(isClose(backward.pValue, forward.pValue, relativeTolerance: 1e-12))
+        #expect(isClose(backward.confidenceLower, -forward.confidenceUpper, relativeTolerance: 1e-12))
+    }
+
+    @Test func constantSamples() {
+        let shifted = WelchTTest.test([2, 2, 2], [1, 1])
+        #expect(shifted.isComputable)
+        #expect(shifted.t == .infinity && shifted.pValue == 0)
+        #expect(shifted.degreesOfFreedom.isNaN)
+        #expect(shifted.confidenceLower == 1 && shifted.confidenceUpper == 1)
+        let equal = WelchTTest.test([0.1, 0.1, 0.1], [0.1, 0.1])
+        #expect(equal.t == 0 && equal.pValue == 1)
+        // hand: one constant side leaves ν = (s²/n)² / ((s²/n)²/(n-1)) = n - 1 = 2 for b = [1, 2, 3].
+        let oneConstant = WelchTTest.test([5, 5, 5, 5], [1, 2, 3])
+        #expect(isClose(oneConstant.degreesOfFreedom, 2, relativeTolerance: 1e-14))
+    }
+
+    @Test func tooFewValuesOrNonFiniteAreNotComputable() {
+        let single = WelchTTest.test([0.3, 0.4, 0.5], [0.2])
+        #expect(!single.isComputable)
+        #expect(single.pValue.isNaN)
+        #expect(single.notComputableReason?.contains("at least 2 values per sample") == true)
+        let broken = WelchTTest.test([1, .nan], [0, 1])
+        #expect(!broken.isComputable)
+        #expect(broken.notComputableReason?.contains("NaN") == true)
+    }
+
+    @Test func resultRoundTripsThroughJSON() throws {
+        let result = WelchTTest.test([1, 2, 3], [4, 6, 8])
+        let decoded = try JSONDecoder().decode(WelchTTestResult.self, from: JSONEncoder().encode(result))
+        #expect(decoded.pValue == result.pValue)
+        #expect(decoded.degreesOfFreedom == result.degreesOfFreedom)
+        #expect(decoded.isComputable)
+    }
+}
+
+@Suite struct MannWhitneyUTestTests {
+    @Test func hollanderWolfeExactMatchesR() {
+        // Hollander & Wolfe (1973, p. 69), the example in R's ?wilcox.test: `wilcox.test(x, y,
+        // alternative = "g")` prints W = 35, p-value = 0.1272. No ties, so the exact distribution.
+        // hand: pooled ranks of x sum to 90, U = 90 - 10·11/2 = 35, U of y = 50 - 35 = 15; of the
+        // C(15, 5) = 3003 rank sets for y, 382 give U ≤ 15 (enumerated with itertools), so
+        // two-sided p = 2 · 382/3003 (scipy 1.17.1 mannwhitneyu(method='exact'): 0.2544122544122544).
+        let x = [0.80, 0.83, 1.89, 1.04, 1.45, 1.38, 1.91, 1.64, 0.73, 1.46]
+        let y = [1.15, 0.88, 0.90, 0.74, 1.21]
+        let result = MannWhitneyUTest.test(x, y)
+        #expect(result.isComputable)
+        #expect(result.method == .exact)
+        #expect(!result.hasTies)
+        #expect(result.rankSumA == 90)
+        #expect(result.u == 35)
+        #expect(result.uB == 15)
+        #expect(isClose(result.pValue, 2 * 382.0 / 3003, relativeTolerance: 1e-14))
+        #expect(isClose(result.pValue, 0.2544122544122544, relativeTolerance: 1e-14))
+        // hand: r = 2 · 35/50 - 1.
+        #expect(isClose(result.rankBiserialCorrelation, 0.4, relativeTolerance: 1e-14))
+    }
+
+    @Test func sleepDataMatchesR() {
+        // R `wilcox.test(extra ~ group, data = sleep)`: W = 25.5, p-value = 0.06933 (normal
+        // approximation with continuity correction, because of ties). scipy 1.17.1
+        // mannwhitneyu(group1, group2, method='asymptotic') → 25.5, p = 0.06932757543362658.
+        // hand/numpy: Σ(t³ - t) = 18 over the tie groups, σ² = 100/12 · (21 - 18/380),
+        // z = (25.5 - 50 + 0.5) / σ = -1.8162790619136817.
+        let group1 = [0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0]
+        let group2 = [1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4]
+        let result = MannWhitneyUTest.test(group1, group2)
+        #expect(result.hasTies)
+        #expect(result.method == .normalApproximation)
+        #expect(result.u == 25.5)
+        #expect(isClose(result.z, -1.8162790619136817, relativeTolerance: 1e-13))
+        #expect(isClose(result.pValue, 0.06932757543362658, relativeTolerance: 1e-12))
+    }
+
+    @Test func manyTiesAsymptotic() {
+        // Per-user-like values on a grid of tenths, with heavy ties. scipy 1.17.1
+        // mannwhitneyu(a, b, method='asymptotic') → U = 529.5, p = 0.40459554033551604;
+        // numpy, same formula: Σ(t³ - t) = 2214, z = -0.8334419211000031.
+        let a = (0..<30).map { Double(($0 * 7) % 11) / 10 }
+        let b = (0..<40).map { Double(($0 * 5) % 13) / 10 }
+        let result = MannWhitneyUTest.test(a, b)
+        #expect(result.method == .normalApproximation)
+        #expect(result.u == 529.5)
+        #expect(isClose(result.z, -0.8334419211000031, relativeTolerance: 1e-12))
+        #expect(isClose(result.pValue, 0.40459554033551604, relativeTolerance: 1e-12))
+    }
+
+    @Test func exactAtTheThresholdAndUnequalSizes() {
+        // Distinct values, integers against half-integers: no ties. scipy 1.17.1
+        // mannwhitneyu(a, b, method='exact'): 50 vs 50 → U = 1240, p = 0.9480183644148001;
+        // the first 7 vs the first 12 → U = 37, p = 0.7108438517107247.
+        let a = (1...50).map { Double((37 * $0) % 101) }
+        let b = (1...50).map { Double((29 * $0) % 97) + 0.5 }
+        let large = MannWhitneyUTest.test(a, b)
+        #expect(large.method == .exact)
+        #expect(large.u == 1240)
+        #expect(isClose(large.pValue, 0.9480183644148001, relativeTolerance: 1e-12))
+        let small = MannWhitneyUTest.test(Array(a.prefix(7)), Array(b.prefix(12)))
+        #expect(small.method == .exact)
+        #expect(small.u == 37)
+        #expect(isClose(small.pValue, 0.7108438517107247, relativeTolerance: 1e-13))
+        // One value past the threshold switches to the normal approximation
+        // (scipy asymptotic for the 50 vs 50 case: 0.9477828419642976).
+        let beyond = MannWhitneyUTest.test(a + [1000], b)
+        #expect(beyond.method == .normalApproximation)
+        #expect(isClose(MannWhitneyUTest.test(a, b).z, (1240 - 1250 + 0.5) / (2500.0 / 12 * 101).squareRoot(), relativeTolerance: 1e-14))
+    }
+
+    @Test func smallestCasesByHand() {
+        // hand: a = [2], b = [1]: U = 1 of 1; P(U ≤ 0) = 1/2, two-sided p = 1.
+        #expect(MannWhitneyUTest.test([2], [1]).pValue == 1)
+        // hand: a = [4, 5, 6], b = [1, 2, 3]: U = 9, U of b = 0; only 1 of C(6, 3) = 20 orderings
+        // gives U ≤ 0, so p = 2/20.
+        let separated = MannWhitneyUTest.test([4, 5, 6], [1, 2, 3])
+        #expect(separated.u == 9 && separated.uB == 0)
+        #expect(isClose(separated.pValue, 0.1, relativeTolerance: 1e-15))
+        #expect(separated.rankBiserialCorrelation == 1)
+        // Everything tied: no variance, z = 0 and p = 1.
+        let tied = MannWhitneyUTest.test([0, 0, 0], [0, 0])
+        #expect(tied.method == .normalApproximation && tied.z == 0 && tied.pValue == 1)
+    }
+
+    @Test func swappingSamplesKeepsThePValue() {
+        let cases: [([Double], [Double])] = [
+            ([0.80, 0.83, 1.89, 1.04, 1.45, 1.38, 1.91, 1.64, 0.73, 1.46], [1.15, 0.88, 0.90, 0.74, 1.21]),
+            ([0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0], [1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4]),
+        ]
+        for (a, b) in cases {
+            let forward = MannWhitneyUTest.test(a, b), backward = MannWhitneyUTest.test(b, a)
+            #expect(isClose(backward.pValue, forward.pValue, relativeTolerance: 1e-14))
+            #expect(backward.u == forward.uB)
+            #expect(backward.z == -forward.z)
+            #expect(backward.rankBiserialCorrelation == -forward.rankBiserialCorrelation)
+        }
+    }
+
+    @Test func emptyOrNonFiniteAreNotComputable() {
+        let empty = MannWhitneyUTest.test([], [1, 2])
+        #expect(!empty.isComputable && empty.method == nil && empty.pValue.isNaN)
+        #expect(empty.notComputableReason?.contains("at least 1 value per sample") == true)
+        let broken = MannWhitneyUTest.test([1, .infinity], [0])
+        #expect(!broken.isComputable)
+    }
+
+    @Test func resultRoundTripsThroughJSON() throws {
+        let result = MannWhitneyUTest.test([0.80, 0.83, 1.89, 1.04], [1.15, 0.88, 0.90])
+        let decoded = try JSONDecoder().decode(MannWhitneyResult.self, from: JSONEncoder().encode(result))
+        #expect(decoded.pValue == result.pValue)
+        #expect(decoded.method == .exact)
+        #expect(decoded.u == result.u)
+    }
+}
+
 @Suite struct HolmCorrectionTests {
     @Test func stepDownExample() {
         // hand: sorted 0.005·4 = 0.02, 0.01·3 = 0.03, 0.03·2 = 0.06, 0.04·1 = 0.04 → max(0.06, 0.04) = 0.06;
