@@ -219,9 +219,14 @@ public final class SuiteRunner {
     /// The teacher of this (dataset, protocol, seed): from the cache, or trained and cached.
     private func teacher(_ spec: RunSpec, data: Interactions, split: Split) throws -> (MatrixFactorization, TeacherCache.Entry, Bool) {
         let key = try spec.teacherCacheKey(datasetHash: data.contentHash, splitHash: split.hash, blasCore: BLAS.coreName)
-        if let (m, e) = teachers.load(key) {
+        switch teachers.lookup(key, users: split.userCount, items: split.itemCount, dimension: spec.teacherDimension) {
+        case .hit(let m, let e):
             if spec.isTeacher { progress.log("teacher \(spec.family) d=\(spec.teacherDimension) for \(spec.dataset.name) seed \(spec.seed) from the cache") }
             return (m, e, true)
+        case .discarded(let reason):
+            progress.log("teacher cache entry discarded, retraining: \(reason)")
+        case .miss:
+            break
         }
         progress.log("training teacher \(spec.family) d=\(spec.teacherDimension) for \(spec.dataset.name) seed \(spec.seed) (cached afterwards)")
         let model = MatrixFactorization(users: split.userCount, items: split.itemCount, dimension: spec.teacherDimension,

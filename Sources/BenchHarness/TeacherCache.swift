@@ -96,15 +96,8 @@ public struct TeacherCache: Sendable {
         verify(key, expected: (users, items, dimension))
     }
 
-    /// The teacher under `key`, verified like `lookup` except that the shape is only checked
-    /// against the entry's own; a bad entry is removed and reported as nil.
-    @available(*, deprecated, message: "use lookup(_:users:items:dimension:), which also checks the expected shape and says why an entry was discarded")
-    public func load(_ key: String) -> (MatrixFactorization, Entry)? {
-        if case .hit(let model, let entry) = verify(key, expected: nil) { return (model, entry) }
-        return nil
-    }
 
-    private func verify(_ key: String, expected: (users: Int, items: Int, dimension: Int)?) -> Lookup {
+    private func verify(_ key: String, expected: (users: Int, items: Int, dimension: Int)) -> Lookup {
         guard let dir = directory(key) else {
             return .discarded(reason: "teacher cache key '\(key.prefix(80))' is not a 64-digit lowercase hex digest; nothing was read or removed")
         }
@@ -144,7 +137,7 @@ public struct TeacherCache: Sendable {
             return discard("\(entryPath): entry is for key \(entry.cacheKey.prefix(80)), not its folder's \(key)")
         }
         let entryShape = (users: entry.users, items: entry.items, dimension: entry.dimension)
-        if let expected, expected != entryShape {
+        if expected != entryShape {
             return discard("\(entryPath): entry shape (\(Self.describe(entryShape))) is not the expected (\(Self.describe(expected)))")
         }
         guard let size = ModelCheckpoint.byteCount(users: entry.users, items: entry.items, dimension: entry.dimension) else {

@@ -257,20 +257,6 @@ private func discardReason(_ l: TeacherCache.Lookup) -> String? {
         #expect(FileManager.default.fileExists(atPath: victim + "/file"))
         #expect(!FileManager.default.fileExists(atPath: cacheRoot))
     }
-
-    @available(*, deprecated)
-    @Test func theOldLoadVerifiesToo() throws {
-        let root = TempRoot("load"), k = key("load")
-        let cache = TeacherCache(root: root.path)
-        let (model, _) = try stored(root, k)
-        let (loaded, entry) = try #require(cache.load(k))
-        #expect(loaded.userEmbedding.bitwiseEqual(model.userEmbedding) && entry.cacheKey == k)
-        var b = try bytes(root.at(k, "model.bin"))
-        b[b.count - 1] ^= 0x01
-        try write(b, root.at(k, "model.bin"))
-        #expect(cache.load(k) == nil)
-        #expect(!FileManager.default.fileExists(atPath: root.at(k)))
-    }
 }
 
 /// The checkpoint reader on its own: whatever the bytes, it throws or returns, never traps.

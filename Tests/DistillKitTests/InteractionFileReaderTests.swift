@@ -99,6 +99,12 @@ enum LineEnding: String, CaseIterable, Sendable {
         #expect(inter.userIDs == ["u7"] && inter.itemIDs == ["café"])
     }
 
+    /// Text ids that merely look numeric keep their spelling ("007" and "7" are two users).
+    @Test func numericLookingTextIDsKeepTheirSpelling() throws {
+        let d = try InteractionFileReader.read(path: try file("z.inter", "user_id:token\titem_id:token\n007\t1\n7\t2\n10\t1\n"))
+        #expect(d.userIDs == ["007", "10", "7"] && d.count == 3)
+    }
+
     // MARK: Line endings and encoding
 
     @Test(arguments: FormatSample.all)

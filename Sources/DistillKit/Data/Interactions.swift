@@ -91,10 +91,12 @@ public struct Interactions: Sendable {
         contentHash = h.hexDigest()
     }
 
-    /// Distinct ids ordered numerically if all are integers, else lexicographically.
+    /// Distinct ids ordered numerically if all are integers written plainly, else
+    /// lexicographically.  Ids keep their spelling: "007" and "7" are two ids, and an id like
+    /// "007" (or "+5") makes the order lexicographic, since a numeric order would need them merged.
     static func rankedIDs<S: Sequence>(_ ids: S) -> [String] where S.Element == String {
         let distinct = Array(Set(ids))
-        let numeric = distinct.compactMap { Int($0) }
+        let numeric = distinct.compactMap { s in Int(s).flatMap { String($0) == s ? $0 : nil } }
         if numeric.count == distinct.count {
             return numeric.sorted().map(String.init)
         }
