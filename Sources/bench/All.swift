@@ -18,6 +18,7 @@ struct All: ParsableCommand {
     }
 
     func run() throws {
+        noteDebugBuild(quiet: quiet)
         do {
             let s = try Suite.load(path: suite)
             let dir = out ?? "results/\(s.name)"

@@ -12,6 +12,7 @@ struct Perf: ParsableCommand {
     @Flag(help: "Skip the synthetic-gowalla measurements (they take a few minutes).") var skipGowalla = false
 
     func run() throws {
+        noteDebugBuild()
         do {
             print("machine: \(EnvironmentFingerprint.current().platformKey)")
             let ml = try DatasetCatalog.load("ml-100k")

@@ -24,6 +24,7 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
+        noteDebugBuild()
         do {
             guard let p = EvaluationProtocol(rawValue: `protocol`) else {
                 throw HarnessError("--protocol: unknown protocol '\(RunKeyName.short(`protocol`))'; one of holdout, loo-499")

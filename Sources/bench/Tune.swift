@@ -21,6 +21,7 @@ struct Tune: ParsableCommand {
     @Option(help: "Threads.") var threads = 2
 
     func run() throws {
+        noteDebugBuild()
         guard let p = EvaluationProtocol(rawValue: `protocol`) else { throw ValidationError("unknown protocol \(`protocol`)") }
         let data = try DatasetCatalog.load(dataset)
         let split = try Split.make(data, protocol: p, seed: seed)
