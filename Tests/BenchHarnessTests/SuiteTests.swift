@@ -38,4 +38,41 @@ import Testing
         #expect(error("datasets: [ml-100k]\nmethods: [{student: {alpha: 1}}]").contains("has no hyperparameter 'alpha'"))
         #expect(error("datasets: [ml-100k\n").contains("not valid YAML"))
     }
+
+    @Test func pathLikeNamesAreRefusedWithTheRule() {
+        for name in ["../../../escaped", "a/b", ".hidden", "x__y", "", String(repeating: "n", count: 65)] {
+            let e = error("datasets: [{name: '\(name)', path: d.csv}]")
+            #expect(e.contains("bad.yaml: datasets[0].name") && e.contains("A-Z a-z 0-9"), "\(name): \(e)")
+        }
+        #expect(error("name: ../up\ndatasets: [ml-100k]").contains("bad.yaml: name:"))
+        #expect(error("datasets: [ml-100k]\nmethods: [{student: {}, name: 'a b'}]").contains("methods[0].name"))
+    }
+
+    @Test func twoEntriesWithOneRunKeyAreRefusedNamingBoth() throws {
+        let sizes = error("datasets: [ml-100k]\nteacher_dim: 16\nphi: [0.25, 0.26]")
+        #expect(sizes.contains("phi[1] = 0.26 (d=4)") && sizes.contains("phi[0] = 0.25 (d=4)") && sizes.contains("distinct dimensions"))
+        let methods = error("datasets: [ml-100k]\nmethods: [student, student]")
+        #expect(methods.contains("methods[1] (student)") && methods.contains("methods[0] (student)") && methods.contains("name:"))
+        #expect(error("datasets: [ml-100k]\nseeds: [1, 1]").contains("seeds: a seed appears twice"))
+        // Named, the two configurations are two runs.
+        let named = try Suite.parse("datasets: [ml-100k]\nseeds: [0]\nmethods: [student, {student: {}, name: student-b}]", file: "ok.yaml", defaultName: "ok")
+        let variants = try named.expand().map(\.variant)
+        #expect(variants == ["teacher", "student", "student", "student", "student-b", "student-b", "student-b"])
+    }
+
+    @Test func nonFiniteAndOutOfRangeNumbersNameTheField() {
+        #expect(error("datasets: [ml-100k]\ntraining: {lr: 1e39}").contains("training.lr: 1e+39 is out of range"))
+        #expect(error("datasets: [ml-100k]\ntraining: {lr: .nan}").contains("training.lr: must be a finite number"))
+        #expect(error("datasets: [ml-100k]\ntraining: {weight_decay: .inf}").contains("training.weight_decay: must be a finite number"))
+        #expect(error("datasets: [ml-100k]\nlatency: {min_seconds: -1}").contains("latency.min_seconds: must be >= 0"))
+        #expect(error("datasets: [{name: x, path: d.csv, min_rating: .nan}]").contains("datasets[0].min_rating: must be a finite number"))
+    }
+
+    @Test func relativeDataPathsAreRelativeToTheSuiteFolder() throws {
+        let s = try Suite.parse("datasets: [{name: mine, path: data/u.csv}]", file: "/x/suites/s.yaml", defaultName: "s", folder: "/x/suites")
+        #expect(s.datasets[0].source == "file:/x/suites/data/u.csv")
+        #expect(s.datasets[0].path == "data/u.csv")   // recorded as written
+        let abs = try Suite.parse("datasets: [{name: mine, path: /d/u.csv}]", file: "s.yaml", defaultName: "s", folder: "/x")
+        #expect(abs.datasets[0].source == "file:/d/u.csv")
+    }
 }

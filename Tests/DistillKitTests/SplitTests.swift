@@ -51,4 +51,21 @@ import Testing
         let data = Fixtures.interactions(users: 5, items: 300, perUser: 3...5)
         #expect(throws: DataError.self) { try Split.make(data, protocol: .loo499, seed: 1) }
     }
+
+    /// A user with exactly 499 unobserved items gets all of them as candidates (the draw ends).
+    @Test func leaveOneOutWithExactly499FreeItemsTakesThemAll() throws {
+        let data = Interactions(userIDs: ["a", "b"], itemIDs: (0..<510).map { "i\($0)" },
+                                rows: [(0..<11).map { Int32($0) }, [3, 4, 5]])
+        let s = try Split.make(data, protocol: .loo499, seed: 1)
+        #expect(Set(s.candidates[0..<499]) == Set((11..<510).map { Int32($0) }))
+    }
+
+    /// No user with the 3 interactions a validation and a test item need: an error, not a
+    /// split that would report zeros.
+    @Test(arguments: [EvaluationProtocol.holdout, .loo499])
+    func nothingToEvaluateIsAnError(p: EvaluationProtocol) {
+        let data = Interactions(userIDs: ["1", "2", "3"], itemIDs: ["1", "2"], rows: [[0, 1], [0], [0, 1]])
+        #expect(throws: DataError.self) { try Split.make(data, protocol: p, seed: 0) }
+        do { _ = try Split.make(data, protocol: p, seed: 0) } catch { #expect("\(error)".contains("nothing can be evaluated") || "\(error)".contains("loo-499 needs")) }
+    }
 }
