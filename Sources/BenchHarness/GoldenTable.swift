@@ -70,7 +70,7 @@ public struct GoldenTable: Codable, Sendable, Equatable {
             throw HarnessError("\(path): no golden table; create it with `bench golden update <run-dir> --golden \(path)`")
         }
         do { return try JSONDecoder().decode(GoldenTable.self, from: data) } catch {
-            throw HarnessError("\(path): not a golden table (\(error))")
+            throw HarnessError("\(path): not a golden table (\(RunKeyName.short("\(error)", 100))); restore it from git (`git checkout -- \(path)`) or rewrite it with `bench golden update <results dir>`")
         }
     }
 

@@ -110,7 +110,7 @@ public struct ResultsStore: Sendable {
     /// `split.sha256` written last: a folder whose digest file is missing or names another split
     /// (interrupted, edited, data changed) is written again.
     public func exportSplit(_ split: Split, dataset: String) throws {
-        let dir = path("splits", "\(dataset)-\(split.evaluationProtocol.rawValue)-seed\(split.seed)")
+        let dir = path("splits", Self.splitFolderName(dataset: dataset, protocol: split.evaluationProtocol, seed: split.seed))
         let digest = (dir as NSString).appendingPathComponent("split.sha256")
         if (try? String(contentsOfFile: digest, encoding: .utf8)) == "\(split.hash)\n" { return }
         for (name, part) in [("train", split.train), ("valid", split.valid), ("test", split.test)] {
@@ -129,6 +129,10 @@ public struct ResultsStore: Sendable {
             try AtomicFile.write(text, to: (dir as NSString).appendingPathComponent("candidates.tsv"))
         }
         try AtomicFile.write("\(split.hash)\n", to: (dir as NSString).appendingPathComponent("split.sha256"))
+    }
+
+    public static func splitFolderName(dataset: String, protocol p: EvaluationProtocol, seed: UInt64) -> String {
+        "\(dataset)-\(p.rawValue)-seed\(seed)"
     }
 
     /// Deletes `*.tmp-<pid>` files an interrupted writer left behind.  Call only while holding

@@ -62,6 +62,7 @@ public final class SuiteRunner {
                 let hash = try identity.hash()
                 switch store.previousRecord(spec.key) {
                 case .finished(let old) where old.configHash == hash:
+                    try repairSplitFolder(spec, expected: old.splitHash)
                     skipped += 1
                     progress.finishRun("\(spec.key): finished earlier, skipped", seconds: 0, counted: false)
                     continue
@@ -126,6 +127,15 @@ public final class SuiteRunner {
     private var lastEvaluation: EvaluationResult?
     private var lastSplit: Split?
 
+    /// A skipped run's exported split must still be whole: if its folder's digest file is missing
+    /// or names another split, the split is made again (it is deterministic) and rewritten.
+    private func repairSplitFolder(_ spec: RunSpec, expected: String) throws {
+        let digest = store.path("splits", ResultsStore.splitFolderName(dataset: spec.dataset.name, protocol: spec.evaluationProtocol, seed: spec.seed), "split.sha256")
+        if (try? String(contentsOfFile: digest, encoding: .utf8)) == "\(expected)\n" { return }
+        progress.log("rewriting the split folder of \(spec.dataset.name) seed \(spec.seed): its split.sha256 is missing or stale")
+        try store.exportSplit(try split(try dataset(spec.dataset), spec), dataset: spec.dataset.name)
+    }
+
     private func execute(_ spec: RunSpec, identity: RunIdentity, hash: String, manifest: inout Manifest) throws -> RunRecord {
         let data = try dataset(spec.dataset)
         let split = try self.split(data, spec)
@@ -135,7 +145,7 @@ public final class SuiteRunner {
             warnings.append("\(saturated) user(s) have every item in their train split, so no negative can be sampled for them: their pairs are skipped in training")
         }
         manifest.datasetHashes[spec.dataset.name] = data.contentHash
-        manifest.splitHashes["\(spec.dataset.name)-\(spec.evaluationProtocol.rawValue)-seed\(spec.seed)"] = split.hash
+        manifest.splitHashes[ResultsStore.splitFolderName(dataset: spec.dataset.name, protocol: spec.evaluationProtocol, seed: spec.seed)] = split.hash
         try store.writeManifest(manifest)
         try store.exportSplit(split, dataset: spec.dataset.name)
         lastSplit = split
@@ -255,6 +265,9 @@ public final class DirectoryLock {
     public init(directory: String) throws {
         let path = (directory as NSString).appendingPathComponent(".lock")
         self.path = path
+        // No signal between writing the lock and arming its cleanup: a stale lock needs no word.
+        InterruptCleanup.block()
+        defer { InterruptCleanup.unblock() }
         var fd = open(path, O_CREAT | O_EXCL | O_WRONLY, 0o644)
         if fd < 0 {
             if let text = try? String(contentsOfFile: path, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
@@ -294,6 +307,20 @@ enum InterruptCleanup {
             }
         }
     }
+
+    static var signals: sigset_t {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        return set
+    }
+
+    static func block() { var set = signals; pthread_sigmask(SIG_BLOCK, &set, nil) }
+
+    /// Also run when the lock is armed: a parent that started us with these signals blocked
+    /// (some test runners and job launchers do) must not make Ctrl-C silently do nothing.
+    static func unblock() { var set = signals; pthread_sigmask(SIG_UNBLOCK, &set, nil) }
 
     static func disarm() {
         signal(SIGINT, SIG_DFL)

@@ -354,8 +354,7 @@ import Testing
 
     @Test func damagedSplitFolderIsRewrittenByARerun() throws { try damageSplitAndRerun(deleteStudentRecord: true) }
 
-    @Test(.disabled("product bug: when every run is skipped, a split folder missing split.sha256 is left damaged (exportSplit only runs inside a run)"))
-    func damagedSplitFolderIsRewrittenWhenEveryRunIsSkipped() throws { try damageSplitAndRerun(deleteStudentRecord: false) }
+    @Test func damagedSplitFolderIsRewrittenWhenEveryRunIsSkipped() throws { try damageSplitAndRerun(deleteStudentRecord: false) }
 
     @Test func protocolsAreNeverMixed() throws {
         let ws = try Workspace("protocols")
