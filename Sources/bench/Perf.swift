@@ -10,11 +10,20 @@ struct Perf: ParsableCommand {
     @Option(help: "Peer to compare training epochs with: implicit (needs `pip install implicit`).") var peer: String?
     @Option(help: "Epochs timed on ml-100k.") var epochs = 10
     @Flag(help: "Skip the synthetic-gowalla measurements (they take a few minutes).") var skipGowalla = false
+    @Flag(help: "Only time each parallel training kernel at 1 and 2 threads over a range of sizes (how the thresholds were chosen).") var kernels = false
 
     func run() throws {
         noteDebugBuild()
         do {
             print("machine: \(EnvironmentFingerprint.current().platformKey)")
+            if kernels {
+                print("kernel\tsize\twork\t1 thread (µs)\t2 threads (µs)\t2/1\tthreads chosen")
+                for r in ParallelKernelSweep.run() {
+                    print(String(format: "%@\t%@\t%d\t%.1f\t%.1f\t%.2f\t%d", r.kernel.rawValue, r.size, r.work,
+                                 r.oneThread * 1e6, r.twoThreads * 1e6, r.twoThreads / r.oneThread, r.chosenThreads))
+                }
+                return
+            }
             let ml = try DatasetCatalog.load("ml-100k")
             let mlSplit = try Split.make(ml, protocol: .holdout, seed: 0)
             var gowallaSplit: Split? = nil

@@ -54,7 +54,7 @@ import Testing
         let files = try ResultPlots.draw(store)
         let names = files.map { ($0 as NSString).lastPathComponent }
         for n in ["accuracy-latency-synthetic-tiny.png", "accuracy-latency-synthetic-tiny.svg", "gain-synthetic-tiny.png",
-                  "synthetic-tiny__fake-kd__d4__seed0.png", "synthetic-tiny__bpr-mf__teacher__d16__seed0.svg"] {
+                  "synthetic-tiny__bpr-mf__fake-kd__d4__seed0.png", "synthetic-tiny__bpr-mf__teacher__d16__seed0.svg"] {
             #expect(names.contains(n), "\(n) not drawn")
         }
         #expect(files.count == 2 + 2 + 3 * 2)

@@ -35,7 +35,7 @@ public final class AdamOptimizer: @unchecked Sendable {
             let g = gradients[k], m = firstMoments[k], v = secondMoments[k]
             let piece = 1 << 15
             let pieces = (p.count + piece - 1) / piece
-            ParallelLoop.forEach(pieces: pieces, threads: ParallelLoop.threads(threads, work: 8 * p.count)) { q in
+            ParallelLoop.forEach(pieces: pieces, threads: ParallelKernel.adamStep.threads(threads, work: 8 * p.count)) { q in
                 let lo = q * piece, n = min(p.count, lo + piece) - lo
                 distill_adam_step(p.data + lo, g.data + lo, m.data + lo, v.data + lo, n, b1, b2, wd, stepSize, c2, eps)
             }

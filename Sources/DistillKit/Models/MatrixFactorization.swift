@@ -56,7 +56,7 @@ public final class MatrixFactorization: TrainableModel, @unchecked Sendable {
     /// in list order whatever the thread count.
     public func accumulate(_ g: ScoreGradients, threads: Int) {
         let blocks = userEmbedding.blocksPerRow
-        let t = ParallelLoop.threads(threads, work: g.count * 2 * userEmbedding.stride)
+        let t = ParallelKernel.gradientAccumulation.threads(threads, work: g.count * 2 * userEmbedding.stride)
         let P = userEmbedding, Q = itemEmbedding, dP = userGradient, dQ = itemGradient
         g.users.withUnsafeBufferPointer { us in
             g.items.withUnsafeBufferPointer { its in

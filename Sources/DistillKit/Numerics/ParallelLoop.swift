@@ -4,14 +4,6 @@ import Dispatch
 /// whose boundaries depend only on the problem size, every piece writes only its own outputs,
 /// and reductions combine per-piece partials in piece order on one thread.
 public enum ParallelLoop {
-    /// Below this many float operations a second thread costs more to wake than it saves.
-    public static let minimumParallelWork = 1 << 17
-
-    /// The threads worth using for `work` float operations (results never depend on it).
-    public static func threads(_ requested: Int, work: Int) -> Int {
-        work < minimumParallelWork ? 1 : max(1, requested)
-    }
-
     /// Runs `body(piece)` for piece in 0..<pieces on up to `threads` threads.
     public static func forEach(pieces: Int, threads: Int, _ body: @Sendable (Int) -> Void) {
         if pieces <= 0 { return }

@@ -201,7 +201,7 @@ public struct Trainer {
         let pieces = (n + piece - 1) / piece
         let loss = dPos.withUnsafeMutableBufferPointer { dp -> Double in
             let out = SendablePointer(dp.baseAddress!)
-            let workers = ParallelLoop.threads(threads, work: n * 2 * model.dimension)
+            let workers = ParallelKernel.pairScoring.threads(threads, work: n * 2 * model.dimension)
             return ParallelLoop.sum(pieces: pieces, threads: workers) { q in
                 var s = 0.0
                 for k in (q * piece)..<min(n, (q + 1) * piece) {
