@@ -19,7 +19,7 @@ import Testing
     @Test func theHashOfAFixedRunIsStable() throws {
         let id = try Self.spec().identity(dataSource: "synthetic:synthetic-tiny:generator-v1")
         let json = try CanonicalJSON.encode(id)
-        #expect(json == #"{"data_source":"synthetic:synthetic-tiny:generator-v1","dataset":"synthetic-tiny","dim":4,"family":"bpr-mf","family_version":1,"hyperparameters":{},"method":"student","method_version":1,"phi":0.25,"protocol":"holdout","reader_options":{"itemColumn":"item_id","userColumn":"user_id"},"schema":2,"seed":3,"teacher_dim":16,"teacher_training":{"batch_size":1024,"eval_every":5,"init_std":0.01,"lr":0.002,"max_epochs":400,"negatives":1,"patience":10,"weight_decay":0.03},"training":{"batch_size":1024,"eval_every":5,"init_std":0.01,"lr":0.002,"max_epochs":400,"negatives":1,"patience":10,"weight_decay":0.03},"variant":"student"}"#)
+        #expect(json == #"{"data_source":"synthetic:synthetic-tiny:generator-v1","dataset":"synthetic-tiny","dim":4,"family":"bpr-mf","family_version":1,"hyperparameters":{},"method":"student","method_version":1,"phi":0.25,"protocol":"holdout","reader_options":{"item_column":"item_id","user_column":"user_id"},"schema":2,"seed":3,"teacher_dim":16,"teacher_training":{"batch_size":1024,"eval_every":5,"init_std":0.01,"lr":0.002,"max_epochs":400,"negatives":1,"patience":10,"weight_decay":0.03},"training":{"batch_size":1024,"eval_every":5,"init_std":0.01,"lr":0.002,"max_epochs":400,"negatives":1,"patience":10,"weight_decay":0.03},"variant":"student"}"#)
     }
 
     @Test func everyResultChangingFieldChangesTheHashAndIsNamed() throws {
@@ -31,7 +31,7 @@ import Testing
             ("dim", { $0.dimension = 5 }),
             ("seed", { $0.seed = 9 }),
             ("hyperparameters.x", { $0.hyperparameters["x"] = .number(1) }),
-            ("reader_options.minRating", { $0.dataset.options.minRating = 4 }),
+            ("reader_options.min_rating", { $0.dataset.options.minRating = 4 }),
             ("protocol", { $0.evaluationProtocol = .loo499 }),
         ]
         edits.append(("data_source", { _ in }))

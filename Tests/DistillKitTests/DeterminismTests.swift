@@ -2,7 +2,11 @@ import Testing
 @testable import DistillKit
 
 @Suite struct DeterminismTests {
+    /// Every parallel kernel is made to use exactly `threads`, whatever its size threshold says,
+    /// so the parallel paths are the ones compared.
     func trainOnce(threads: Int) throws -> (MatrixFactorization, TrainingOutcome, EvaluationResult) {
+        ParallelKernel.forcedThreads = threads
+        defer { ParallelKernel.forcedThreads = nil }
         let data = try SyntheticGenerator(SyntheticGenerator.preset(named: "synthetic-tiny")!).generate()
         let split = try Split.make(data, protocol: .holdout, seed: 7)
         var config = TrainingConfig()
@@ -43,5 +47,26 @@ import Testing
         #expect(a.contentHash == b.contentHash)
         #expect(a.userCount == 300 && a.itemCount == 500)
         #expect((0..<a.userCount).allSatisfy { a.degree(user: $0) >= 5 })
+    }
+
+    /// A finite but runaway loss (here 1e16 per batch from a method) fails the run as diverged.
+    @Test func aRunawayLossFailsTheRun() throws {
+        final class Runaway: DistillationMethod {
+            static let key = "runaway"
+            static let summary = "test"
+            static let requiresTeacher = false
+            static let defaults: [String: ConfigValue] = [:]
+            let hyperparameters: [String: ConfigValue] = [:]
+            init(hyperparameters: [String: ConfigValue]) throws {}
+            func addLoss(_ batch: TrainingBatch, _ context: DistillationContext, gradients: inout ScoreGradients) -> Double { 1e16 }
+        }
+        let data = try SyntheticGenerator(SyntheticGenerator.preset(named: "synthetic-tiny")!).generate()
+        let split = try Split.make(data, protocol: .holdout, seed: 1)
+        var config = TrainingConfig()
+        config.maxEpochs = 3
+        let model = MatrixFactorization(users: split.userCount, items: split.itemCount, dimension: 4, initStd: 0.1, seed: 1)
+        let outcome = try Trainer(config: config, seed: 1, threads: 1).train(model, split: split, method: Runaway(hyperparameters: [:]))
+        #expect(outcome.status == .failed)
+        #expect(outcome.failure?.contains("mean loss per pair") == true && outcome.failure?.contains("lower the learning rate") == true)
     }
 }

@@ -36,6 +36,12 @@ public struct InteractionFileOptions: Codable, Sendable, Hashable {
     /// Repeatedly drop users and items with fewer interactions than this.
     public var kCore: Int? = nil
 
+    /// Spelled out: these options are part of every run's identity hash.
+    enum CodingKeys: String, CodingKey {
+        case format, userColumn = "user_column", itemColumn = "item_column", ratingColumn = "rating_column"
+        case minRating = "min_rating", kCore = "k_core"
+    }
+
     public init() {}
 }
 
