@@ -34,18 +34,18 @@ struct Perf: ParsableCommand {
                 print(String(format: "synthetic-gowalla: %d users x %d items, %d interactions (generated + split in %.1f s)",
                              g.userCount, g.itemCount, g.count, Date().timeIntervalSince(t0)))
                 print("\n## Full-ranking evaluation vs bare sgemm (all evaluated users, d=200, top-50, train+valid masked)")
-                for threads in [1, 2] { evaluationVsGemm(gowallaSplit!, dim: 200, threads: threads) }
+                let evaluation = [1, 2].map { evaluationVsGemm(gowallaSplit!, dim: 200, threads: $0) }
+                print(String(format: "evaluation 2 threads / 1 thread: %.2f (%@)", evaluation[1] / evaluation[0],
+                             evaluation[1] <= evaluation[0] ? "2 threads not slower" : "2 threads SLOWER"))
             }
-            print("\n## BPR-MF training epoch (Adam, batch 1024, dense weight decay); seconds per epoch, median")
+            print("\n## BPR-MF training epoch (Adam, batch 1024, dense weight decay); seconds per epoch, median; 1 and 2 threads interleaved")
             var ours: [Int: Double] = [:]
-            for (name, split, n) in [("ml-100k", mlSplit, epochs)] + (gowallaSplit.map { [("synthetic-gowalla", $0, 1)] } ?? []) {
+            for (name, split, n) in [("ml-100k", mlSplit, epochs)] + (gowallaSplit.map { [("synthetic-gowalla", $0, 3)] } ?? []) {
                 for dim in [20, 200] {
-                    let (t1, p1) = try epochTime(split, dim: dim, threads: 1, epochs: n)
-                    let (t2, p2) = try epochTime(split, dim: dim, threads: 2, epochs: n)
-                    let same = zip(p1, p2).allSatisfy { $0.bitwiseEqual($1) }
-                    print(String(format: "%@ d=%d: 1 thread %.4f s, 2 threads %.4f s; parameters after %d epochs bit-identical 1 vs 2 threads: %@",
-                                 name, dim, t1, t2, n, same ? "yes" : "NO"))
-                    if name == "ml-100k" { ours[dim] = t1 }
+                    let e = try epochTimes(split, dim: dim, epochs: n)
+                    print(String(format: "%@ d=%d: 1 thread %.4f s, 2 threads %.4f s (2/1 %.2f, noise ±%.0f%%: %@); parameters after %d epochs bit-identical 1 vs 2 threads: %@",
+                                 name, dim, e.one, e.two, e.two / e.one, 100 * e.noise, e.verdict, n, e.identical ? "yes" : "NO"))
+                    if name == "ml-100k" { ours[dim] = e.one }
                 }
             }
             if let peer {
@@ -55,7 +55,9 @@ struct Perf: ParsableCommand {
         } catch { throw fail(error) }
     }
 
-    func evaluationVsGemm(_ split: Split, dim: Int, threads: Int) {
+    /// Prints one row and returns the evaluation's best time.
+    @discardableResult
+    func evaluationVsGemm(_ split: Split, dim: Int, threads: Int) -> Double {
         let model = MatrixFactorization(users: split.userCount, items: split.itemCount, dimension: dim, initStd: 0.1, seed: 1)
         let evaluator = Evaluator(split: split)
         let users = split.evaluatedUsers(split.test).map { Int32($0) }
@@ -79,22 +81,45 @@ struct Perf: ParsableCommand {
         }
         print(String(format: "%d thread(s): evaluation %.3f s, bare sgemm %.3f s, ratio %.2fx (target <= 1.5x); %d users x %d items",
                      threads, eval, gemm, eval / gemm, users.count, split.itemCount))
+        return eval
     }
 
-    func epochTime(_ split: Split, dim: Int, threads: Int, epochs: Int) throws -> (Double, [Matrix]) {
-        let config = TrainingDefaults.bprMF()
-        let model = MatrixFactorization(users: split.userCount, items: split.itemCount, dimension: dim, initStd: config.initStd, seed: 0)
-        let trainer = Trainer(config: config, seed: 0, threads: threads)
-        let method = try StudentOnly(hyperparameters: [:])
-        let context = DistillationContext(student: model, teacher: nil, split: split, seed: 0, threads: threads, maxEpochs: epochs)
-        let session = Trainer.TrainingSession(trainer: trainer, model: model, split: split, method: method, context: context)
-        var times: [Double] = []
-        for e in 1...epochs {
-            let t0 = Date()
-            _ = try session.runEpoch(e)
-            times.append(Date().timeIntervalSince(t0))
+    struct EpochTimes {
+        let one: Double, two: Double
+        /// Relative noise: the larger median absolute deviation of the two series, over its median.
+        let noise: Double
+        let identical: Bool
+        var verdict: String {
+            two > one * (1 + noise) ? "2 threads SLOWER" : two < one * (1 - noise) ? "2 threads faster" : "same within noise"
         }
-        return (times.sorted()[times.count / 2], model.parameters)
+    }
+
+    /// The same epochs at 1 and at 2 threads on two copies of one model, interleaved epoch by
+    /// epoch so machine drift hits both series alike.
+    func epochTimes(_ split: Split, dim: Int, epochs: Int) throws -> EpochTimes {
+        let config = TrainingDefaults.bprMF()
+        var sessions: [Trainer.TrainingSession] = []
+        var models: [MatrixFactorization] = []
+        for threads in [1, 2] {
+            let model = MatrixFactorization(users: split.userCount, items: split.itemCount, dimension: dim, initStd: config.initStd, seed: 0)
+            let context = DistillationContext(student: model, teacher: nil, split: split, seed: 0, threads: threads, maxEpochs: epochs)
+            sessions.append(Trainer.TrainingSession(trainer: Trainer(config: config, seed: 0, threads: threads), model: model, split: split,
+                                                    method: try StudentOnly(hyperparameters: [:]), context: context))
+            models.append(model)
+        }
+        var times: [[Double]] = [[], []]
+        for e in 1...epochs {
+            for k in 0..<2 {
+                let t0 = Date()
+                _ = try sessions[k].runEpoch(e)
+                times[k].append(Date().timeIntervalSince(t0))
+            }
+        }
+        func median(_ x: [Double]) -> Double { x.sorted()[x.count / 2] }
+        let m = times.map(median)
+        let noise = (0..<2).map { k in median(times[k].map { abs($0 - m[k]) }) / m[k] }.max()!
+        let identical = zip(models[0].parameters, models[1].parameters).allSatisfy { $0.bitwiseEqual($1) }
+        return EpochTimes(one: m[0], two: m[1], noise: max(noise, 0.01), identical: identical)
     }
 
     func comparePeers(_ split: Split, ours: [Int: Double]) throws {

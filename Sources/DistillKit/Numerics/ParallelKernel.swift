@@ -14,9 +14,12 @@ public enum ParallelKernel: String, CaseIterable, Sendable {
 
     public var minimumParallelWork: Int {
         switch self {
-        case .pairScoring: return 1 << 17
-        case .gradientAccumulation: return 1 << 17
-        case .adamStep: return 1 << 17
+        // Measured on a 2-core AMD EPYC VM (docs/threads.md): waking a second thread costs tens
+        // of microseconds, so only batches of several thousand pairs at d=200, or tables of
+        // half a million floats and more, gain from it.
+        case .pairScoring: return 1 << 21
+        case .gradientAccumulation: return 1 << 21
+        case .adamStep: return 1 << 22
         }
     }
 

@@ -18,7 +18,7 @@ public enum ParallelKernelSweep {
         var rows: [Row] = []
         let config = TrainingConfig()
         // Elementwise Adam over one table of `elements` floats (8 columns, no padding).
-        for log2 in stride(from: 12, through: 24, by: 2) {
+        for log2 in 14...24 {
             let elements = 1 << log2
             let p = Matrix(rows: elements / 8, cols: 8), g = Matrix(rows: elements / 8, cols: 8)
             let adam = AdamOptimizer(parameters: [p], learningRate: 1e-3, weightDecay: 1e-3)
@@ -27,12 +27,11 @@ public enum ParallelKernelSweep {
             rows.append(Row(kernel: .adamStep, size: "\(elements) elements", work: work, oneThread: t1, twoThreads: t2,
                             chosenThreads: ParallelKernel.adamStep.threads(2, work: work)))
         }
-        // A batch of 1024 BPR pairs (2048 score gradients) on ml-100k- and Gowalla-sized tables.
+        // Batches of BPR pairs (2 score gradients each) on ml-100k- and Gowalla-sized tables.
         for (label, users, items) in [("943 x 1682", 943, 1682), ("29858 x 40981", 29_858, 40_981)] {
-            for dim in [8, 20, 64, 200] {
+            for (n, dim) in [(1024, 8), (1024, 20), (1024, 64), (1024, 200), (4096, 200), (16384, 200)] {
                 let model = MatrixFactorization(users: users, items: items, dimension: dim, initStd: 0.1, seed: 1)
                 var rng = RandomStream(seed: 1, purpose: "sweep")
-                let n = 1024
                 let u = (0..<n).map { _ in Int32(rng.nextInt(below: users)) }
                 let pos = (0..<n).map { _ in Int32(rng.nextInt(below: items)) }
                 let neg = (0..<n).map { _ in Int32(rng.nextInt(below: items)) }
@@ -44,13 +43,13 @@ public enum ParallelKernelSweep {
                     gradients.removeAll()
                     _ = Trainer(config: config, seed: 0, threads: threads).bprLoss(model, batch, into: &gradients)
                 }
-                rows.append(Row(kernel: .pairScoring, size: "1024 pairs, d=\(dim), \(label)", work: scoringWork, oneThread: s1, twoThreads: s2,
+                rows.append(Row(kernel: .pairScoring, size: "\(n) pairs, d=\(dim), \(label)", work: scoringWork, oneThread: s1, twoThreads: s2,
                                 chosenThreads: ParallelKernel.pairScoring.threads(2, work: scoringWork)))
                 gradients.removeAll()
                 _ = trainer.bprLoss(model, batch, into: &gradients)
                 let accumulationWork = gradients.count * 2 * model.userEmbedding.stride
                 let (a1, a2) = timed(seconds) { threads in model.accumulate(gradients, threads: threads) }
-                rows.append(Row(kernel: .gradientAccumulation, size: "2048 entries, d=\(dim), \(label)", work: accumulationWork,
+                rows.append(Row(kernel: .gradientAccumulation, size: "\(2 * n) entries, d=\(dim), \(label)", work: accumulationWork,
                                 oneThread: a1, twoThreads: a2,
                                 chosenThreads: ParallelKernel.gradientAccumulation.threads(2, work: accumulationWork)))
             }
