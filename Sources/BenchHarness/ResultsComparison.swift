@@ -32,49 +32,20 @@ public struct ResultsComparison: Sendable {
         case paired(TTestResult)
         case welch(WelchTTestResult)
 
-        public var name: String {
+        public var name: String { if case .paired = self { "paired t" } else { "Welch t" } }
+        public var result: any TTestLikeResult {
             switch self {
-            case .paired: return "paired t"
-            case .welch: return "Welch t"
+            case .paired(let r): return r
+            case .welch(let r): return r
             }
         }
-        public var t: Double {
-            switch self {
-            case .paired(let r): return r.t
-            case .welch(let r): return r.t
-            }
-        }
-        public var degreesOfFreedom: Double {
-            switch self {
-            case .paired(let r): return r.isComputable ? Double(r.degreesOfFreedom) : .nan
-            case .welch(let r): return r.degreesOfFreedom
-            }
-        }
-        public var pValue: Double {
-            switch self {
-            case .paired(let r): return r.pValue
-            case .welch(let r): return r.pValue
-            }
-        }
+        public var t: Double { result.t }
+        public var degreesOfFreedom: Double { result.realDegreesOfFreedom }
+        public var pValue: Double { result.pValue }
         /// 95% interval for mean B − mean A.
-        public var confidenceLower: Double {
-            switch self {
-            case .paired(let r): return r.confidenceLower
-            case .welch(let r): return r.confidenceLower
-            }
-        }
-        public var confidenceUpper: Double {
-            switch self {
-            case .paired(let r): return r.confidenceUpper
-            case .welch(let r): return r.confidenceUpper
-            }
-        }
-        public var notComputableReason: String? {
-            switch self {
-            case .paired(let r): return r.notComputableReason
-            case .welch(let r): return r.notComputableReason
-            }
-        }
+        public var confidenceLower: Double { result.confidenceLower }
+        public var confidenceUpper: Double { result.confidenceUpper }
+        public var notComputableReason: String? { result.notComputableReason }
         public var isComputable: Bool { notComputableReason == nil }
     }
 
@@ -83,37 +54,18 @@ public struct ResultsComparison: Sendable {
         case wilcoxon(WilcoxonResult)
         case mannWhitney(MannWhitneyResult)
 
-        public var name: String {
+        public var name: String { if case .wilcoxon = self { "Wilcoxon" } else { "Mann-Whitney" } }
+        public var result: any RankTestResult {
             switch self {
-            case .wilcoxon: return "Wilcoxon"
-            case .mannWhitney: return "Mann-Whitney"
+            case .wilcoxon(let r): return r
+            case .mannWhitney(let r): return r
             }
         }
         /// Wilcoxon: min(W+, W−); Mann–Whitney: U of B.
-        public var statistic: Double {
-            switch self {
-            case .wilcoxon(let r): return r.statistic
-            case .mannWhitney(let r): return r.u
-            }
-        }
-        public var z: Double {
-            switch self {
-            case .wilcoxon(let r): return r.z
-            case .mannWhitney(let r): return r.z
-            }
-        }
-        public var pValue: Double {
-            switch self {
-            case .wilcoxon(let r): return r.pValue
-            case .mannWhitney(let r): return r.pValue
-            }
-        }
-        public var notComputableReason: String? {
-            switch self {
-            case .wilcoxon(let r): return r.notComputableReason
-            case .mannWhitney(let r): return r.notComputableReason
-            }
-        }
+        public var statistic: Double { result.reportedStatistic }
+        public var z: Double { result.z }
+        public var pValue: Double { result.pValue }
+        public var notComputableReason: String? { result.notComputableReason }
         public var isComputable: Bool { notComputableReason == nil }
     }
 
