@@ -16,7 +16,7 @@ public struct ResultsStore: Sendable {
     public func readManifest() throws -> Manifest? {
         guard let data = FileManager.default.contents(atPath: manifestPath) else { return nil }
         if let v = Self.formatVersion(data), v != Manifest.currentFormat {
-            throw HarnessError("\(manifestPath): written by another version of bench (manifest format \(v), this bench writes \(Manifest.currentFormat)); use a fresh --out directory")
+            throw HarnessError("\(manifestPath): written by another version of bench (manifest format \(v), this bench writes \(Manifest.currentFormat)); use a fresh --out directory, or move this one away (`make clean-results` deletes results/default and results/smoke)")
         }
         do { return try JSONDecoder().decode(Manifest.self, from: data) } catch {
             throw HarnessError("\(manifestPath): unreadable manifest (\(RunKeyName.short("\(error)", 160))); use a fresh --out directory")
