@@ -78,6 +78,11 @@ public enum RunKeyName {
         return nil
     }
 
+    /// Nil if `name` is allowed, else the reason for an error message about a `what` name.
+    public static func refusal(_ name: String, as what: String) -> String? {
+        problem(name).map { "'\(short(name))': \($0); a \(what) name is \(rule)" }
+    }
+
     /// A value cut to a short excerpt for an error message.
     public static func short(_ s: String, _ limit: Int = 60) -> String { s.count > limit ? String(s.prefix(limit - 1)) + "…" : s }
 

@@ -108,9 +108,6 @@ extension Suite {
         try r.onlyKnown(root, ["name", "datasets", "protocol", "family", "teacher_dim", "phi", "seeds", "methods",
                                "training", "latency", "threads"], at: "")
         var suite = Suite(name: try r.string(root["name"], "name") ?? defaultName, datasets: [])
-        if let problem = RunKeyName.problem(suite.name) {
-            throw SuiteError(file: file, field: "name", reason: "'\(RunKeyName.short(suite.name))': \(problem); a suite name is \(RunKeyName.rule)")
-        }
         guard let ds = root["datasets"] as? [Any], !ds.isEmpty else {
             throw SuiteError(file: file, field: "datasets", reason: "required: a list of dataset names (\(DatasetCatalog.builtInNames.joined(separator: ", "))) or {name, path, format, ...} entries")
         }
@@ -125,9 +122,6 @@ extension Suite {
                 try r.onlyKnown(m, ["name", "path", "format", "user_column", "item_column", "rating_column", "min_rating", "k_core"], at: at)
                 guard let name = try r.string(m["name"], "\(at).name") else {
                     throw SuiteError(file: file, field: "\(at).name", reason: "required")
-                }
-                if let problem = RunKeyName.problem(name) {
-                    throw SuiteError(file: file, field: "\(at).name", reason: "'\(RunKeyName.short(name))': \(problem); a dataset name is \(RunKeyName.rule)")
                 }
                 var spec = DatasetSpec(name: name, path: try r.string(m["path"], "\(at).path"), relativeTo: folder)
                 if spec.path == nil && !DatasetCatalog.builtInNames.contains(name) {
@@ -176,12 +170,7 @@ extension Suite {
                 if let key = v as? String { spec = MethodSpec(key: key) }
                 else if let m = v as? [String: Any], m.keys.filter({ $0 != "name" }).count == 1, let key = m.keys.first(where: { $0 != "name" }) {
                     spec = MethodSpec(key: key)
-                    if let name = try r.string(m["name"], "\(at).name") {
-                        if let problem = RunKeyName.problem(name) {
-                            throw SuiteError(file: file, field: "\(at).name", reason: "'\(RunKeyName.short(name))': \(problem); a variant name is \(RunKeyName.rule)")
-                        }
-                        spec.name = name
-                    }
+                    spec.name = try r.string(m["name"], "\(at).name")
                     guard let hp = m[key] as? [String: Any] else { throw SuiteError(file: file, field: "\(at).\(key)", reason: "expected a mapping of hyperparameters") }
                     for (name, value) in hp {
                         if let b = value as? Bool { spec.hyperparameters[name] = .bool(b) }
@@ -230,13 +219,14 @@ extension Suite {
     /// anything is written: sizes, names, training settings, and one run key per run.
     public func validate() throws {
         func bad(_ field: String, _ reason: String) -> SuiteError { SuiteError(file: "", field: field, reason: reason) }
-        if let problem = RunKeyName.problem(name) { throw bad("name", "'\(RunKeyName.short(name))': \(problem); a suite name is \(RunKeyName.rule)") }
+        if let refusal = RunKeyName.refusal(name, as: "suite") { throw bad("name", refusal) }
         for (k, d) in datasets.enumerated() {
-            if let problem = RunKeyName.problem(d.name) {
-                throw bad("datasets[\(k)].name", "'\(RunKeyName.short(d.name))': \(problem); a dataset name is \(RunKeyName.rule)")
-            }
+            if let refusal = RunKeyName.refusal(d.name, as: "dataset") { throw bad("datasets[\(k)].name", refusal) }
         }
         if Set(datasets.map(\.name)).count != datasets.count { throw bad("datasets", "a dataset name appears twice") }
+        for (k, m) in methods.enumerated() {
+            if let name = m.name, let refusal = RunKeyName.refusal(name, as: "variant") { throw bad("methods[\(k)].name", refusal) }
+        }
         guard ModelFamily.versions[family] != nil else { throw bad("family", "unknown model family '\(family)'; available: \(ModelFamily.names.joined(separator: ", "))") }
         guard teacherDimension >= 1 else { throw bad("teacher_dim", "must be >= 1, got \(teacherDimension)") }
         for (k, phi) in phis.enumerated() where !(phi > 0 && phi <= 1) { throw bad("phi[\(k)]", "must be a ratio in (0, 1], got \(phi)") }
