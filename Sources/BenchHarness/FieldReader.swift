@@ -1,3 +1,4 @@
+import DistillKit
 import Foundation
 import Yams
 
@@ -54,5 +55,21 @@ struct FieldReader {
         guard let i = v as? Int else { throw SuiteError(file: file, field: field, reason: "expected an integer, got '\(RunKeyName.short("\(v)"))'") }
         guard i >= min else { throw SuiteError(file: file, field: field, reason: "must be >= \(min), got \(i)") }
         return i
+    }
+
+    /// A `training:` mapping over `base` (the suite file's fields; each optional).
+    func training(_ value: Any, at: String, base: TrainingConfig) throws -> TrainingConfig {
+        guard let m = value as? [String: Any] else { throw SuiteError(file: file, field: at, reason: "expected a mapping") }
+        try onlyKnown(m, ["lr", "weight_decay", "batch_size", "negatives", "init_std", "max_epochs", "eval_every", "patience"], at: at)
+        var c = base
+        if let v = try float(m["lr"], "\(at).lr") { c.learningRate = v }
+        if let v = try float(m["weight_decay"], "\(at).weight_decay") { c.weightDecay = v }
+        if let v = try int(m["batch_size"], "\(at).batch_size", min: 1) { c.batchSize = v }
+        if let v = try int(m["negatives"], "\(at).negatives", min: 1) { c.negatives = v }
+        if let v = try float(m["init_std"], "\(at).init_std") { c.initStd = v }
+        if let v = try int(m["max_epochs"], "\(at).max_epochs", min: 1) { c.maxEpochs = v }
+        if let v = try int(m["eval_every"], "\(at).eval_every", min: 1) { c.evalEvery = v }
+        if let v = try int(m["patience"], "\(at).patience", min: 1) { c.patience = v }
+        return c
     }
 }

@@ -20,12 +20,15 @@ public struct RunSpec: Codable, Sendable, Hashable {
     public var seed: UInt64
     public var training: TrainingConfig
     public var teacherTraining: TrainingConfig
+    /// The tuned-settings file `training` and `teacherTraining` took their searched values from,
+    /// if any (the values themselves are in the configs and the identity).
+    public var trainingSource: String?
     /// How latency is probed: not part of the run's identity (changing it retrains nothing).
     public var latency: LatencySettings
 
     enum CodingKeys: String, CodingKey {
         case dataset, evaluationProtocol, method, variant, hyperparameters, family, teacherDimension, dimension, phi, seed
-        case training, teacherTraining, latency
+        case training, teacherTraining, trainingSource, latency
     }
 
     public var isTeacher: Bool { method == MethodRegistry.teacherKey }
@@ -116,7 +119,9 @@ extension Suite {
                 func add(_ method: String, _ variant: String, _ hp: [String: ConfigValue], _ dim: Int, _ phi: Double, from: String) throws {
                     let spec = RunSpec(dataset: d, evaluationProtocol: evaluationProtocol, method: method, variant: variant, hyperparameters: hp,
                                        family: family, teacherDimension: teacherDimension, dimension: dim, phi: phi, seed: seed,
-                                       training: training, teacherTraining: training, latency: latency)
+                                       training: self.training(for: d.name, method == MethodRegistry.teacherKey ? .teacher : .student),
+                                       teacherTraining: self.training(for: d.name, .teacher),
+                                       trainingSource: tunedTraining[d.name]?.source, latency: latency)
                     if let other = origin[spec.key] {
                         throw SuiteError(file: "", field: from, reason: "gives the same run key \(spec.key) as \(other); "
                                          + "give the sizes distinct dimensions, or each configuration of a method its own `name:`")

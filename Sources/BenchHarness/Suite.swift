@@ -53,8 +53,24 @@ public struct Suite: Codable, Sendable, Hashable {
     public var seeds: [UInt64] = [0, 1, 2]
     public var methods: [MethodSpec] = [MethodSpec(key: "student")]
     public var training = TrainingDefaults.bprMF()
+    /// Per dataset, the settings a validation search chose (from the `hparams:` folder); they
+    /// replace the searched part of `training` for that dataset's teachers and students.
+    public var tunedTraining: [String: TunedTraining] = [:]
     public var latency = LatencySettings()
     public var threads = 2
+
+    /// The chosen settings of one dataset and the file they came from (as the suite names it).
+    public struct TunedTraining: Codable, Sendable, Hashable {
+        public var source: String
+        public var teacher: TunedSettings.Settings?
+        public var student: TunedSettings.Settings?
+    }
+
+    /// The training config of `role` on `dataset`: the suite's, with the tuned settings applied.
+    public func training(for dataset: String, _ role: TunedSettings.Role) -> TrainingConfig {
+        let tuned = tunedTraining[dataset].flatMap { role == .teacher ? $0.teacher : $0.student }
+        return tuned?.applied(to: training) ?? training
+    }
 
     public func studentDimension(phi: Double) -> Int { max(1, Int((Double(teacherDimension) * phi).rounded())) }
 
@@ -106,7 +122,7 @@ extension Suite {
         let r = FieldReader(file: file)
         let root = try r.topLevelMapping(text, expecting: "a mapping of fields (name, datasets, methods, ...)")
         try r.onlyKnown(root, ["name", "datasets", "protocol", "family", "teacher_dim", "phi", "seeds", "methods",
-                               "training", "latency", "threads"], at: "")
+                               "training", "hparams", "latency", "threads"], at: "")
         var suite = Suite(name: try r.string(root["name"], "name") ?? defaultName, datasets: [])
         guard let ds = root["datasets"] as? [Any], !ds.isEmpty else {
             throw SuiteError(file: file, field: "datasets", reason: "required: a list of dataset names (\(DatasetCatalog.builtInNames.joined(separator: ", "))) or {name, path, format, ...} entries")
@@ -184,19 +200,18 @@ extension Suite {
                 return spec
             }
         }
-        if let t = root["training"] {
-            guard let m = t as? [String: Any] else { throw SuiteError(file: file, field: "training", reason: "expected a mapping") }
-            try r.onlyKnown(m, ["lr", "weight_decay", "batch_size", "negatives", "init_std", "max_epochs", "eval_every", "patience"], at: "training")
-            var c = suite.training
-            if let v = try r.float(m["lr"], "training.lr") { c.learningRate = v }
-            if let v = try r.float(m["weight_decay"], "training.weight_decay") { c.weightDecay = v }
-            if let v = try r.int(m["batch_size"], "training.batch_size", min: 1) { c.batchSize = v }
-            if let v = try r.int(m["negatives"], "training.negatives", min: 1) { c.negatives = v }
-            if let v = try r.float(m["init_std"], "training.init_std") { c.initStd = v }
-            if let v = try r.int(m["max_epochs"], "training.max_epochs", min: 1) { c.maxEpochs = v }
-            if let v = try r.int(m["eval_every"], "training.eval_every", min: 1) { c.evalEvery = v }
-            if let v = try r.int(m["patience"], "training.patience", min: 1) { c.patience = v }
-            suite.training = c
+        if let t = root["training"] { suite.training = try r.training(t, at: "training", base: suite.training) }
+        if let hparams = try r.string(root["hparams"], "hparams") {
+            for d in suite.datasets {
+                let source = (hparams as NSString).appendingPathComponent("\(d.name).yaml")
+                let path = source.hasPrefix("/") || folder.isEmpty ? source : (folder as NSString).appendingPathComponent(source)
+                guard FileManager.default.fileExists(atPath: path) else { continue }   // not tuned: the suite's training
+                let tuned = try TunedSettings.read(path)
+                guard tuned.dataset == d.name, tuned.family == suite.family, tuned.evaluationProtocol == suite.evaluationProtocol else {
+                    throw SuiteError(file: file, field: "hparams", reason: "\(path) was tuned for \(tuned.dataset), \(tuned.family), \(tuned.evaluationProtocol.rawValue), not \(d.name), \(suite.family), \(suite.evaluationProtocol.rawValue); rerun `bench tune --write \(path)` for this setting")
+                }
+                suite.tunedTraining[d.name] = TunedTraining(source: source, teacher: tuned.teacher?.chosen, student: tuned.student?.chosen)
+            }
         }
         if let l = root["latency"] {
             guard let m = l as? [String: Any] else { throw SuiteError(file: file, field: "latency", reason: "expected a mapping") }
@@ -234,6 +249,11 @@ extension Suite {
         if Set(seeds).count != seeds.count { throw bad("seeds", "a seed appears twice") }
         guard threads >= 1 else { throw bad("threads", "must be >= 1, got \(threads)") }
         do { try training.validate() } catch { throw bad("training", "\(error)") }
+        for (dataset, tuned) in tunedTraining.sorted(by: { $0.key < $1.key }) {
+            for role in TunedSettings.Role.allCases {
+                do { try self.training(for: dataset, role).validate() } catch { throw bad("hparams", "\(tuned.source) (\(role.rawValue)): \(error)") }
+            }
+        }
         _ = try expand()
     }
 }

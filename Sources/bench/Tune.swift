@@ -1,10 +1,12 @@
 import ArgumentParser
+import BenchHarness
 import DistillKit
 import Foundation
 
-/// `bench tune`: a validation grid search over BPR-MF training settings (the search behind the
-/// defaults is recorded in docs/tuning.md).  Reports validation metrics only, plus test for the
-/// selected configuration of each grid point, clearly labelled.
+/// `bench tune`: a validation grid search over BPR-MF training settings.  Prints one line per
+/// grid point (validation, plus test of that point, clearly labelled and never used to choose);
+/// with `--write` it records the search and its choice for one role in a tuned-settings file
+/// that suites read through `hparams:` (docs/tuning.md).
 struct Tune: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Grid-search BPR-MF training settings on the validation split.")
 
@@ -19,23 +21,62 @@ struct Tune: ParsableCommand {
     @Option(help: "Comma-separated batch sizes.") var batch = "1024"
     @Option(help: "Maximum epochs.") var maxEpochs = 200
     @Option(help: "Threads.") var threads = 2
+    @Option(help: "Tuned-settings file to record the search and its choice in (e.g. benchmarks/hparams/ml-1m.yaml).") var write: String?
+    @Option(help: "Which settings the search is for: teacher or student (with --write).") var role: String?
+
+    func validate() throws {
+        guard dim >= 1 else { throw ValidationError("--dim must be >= 1, got \(dim)") }
+        guard maxEpochs >= 1 else { throw ValidationError("--max-epochs must be >= 1, got \(maxEpochs)") }
+        guard threads >= 1 else { throw ValidationError("--threads must be >= 1, got \(threads)") }
+        if write != nil, role.flatMap(TunedSettings.Role.init(rawValue:)) == nil {
+            throw ValidationError("--write needs --role teacher or --role student")
+        }
+    }
 
     func run() throws {
         noteDebugBuild()
-        guard let p = EvaluationProtocol(rawValue: `protocol`) else { throw ValidationError("unknown protocol \(`protocol`)") }
-        let data = try DatasetCatalog.load(dataset)
-        let split = try Split.make(data, protocol: p, seed: seed)
-        func list(_ s: String) -> [Double] { s.split(separator: ",").compactMap { Double($0) } }
-        print("dataset\tdim\tlr\twd\tneg\tinit\tbatch\tbest_epoch\tepochs\tvalid_\(p.selectionMetric)\ttest_\(p.selectionMetric)\tseconds")
-        for l in list(lr) { for w in list(wd) { for n in list(negatives) { for i in list(initStd) { for b in list(batch) {
-            var c = TrainingConfig()
-            c.learningRate = Float(l); c.weightDecay = Float(w); c.negatives = Int(n); c.initStd = Float(i)
-            c.batchSize = Int(b); c.maxEpochs = maxEpochs
-            let model = MatrixFactorization(users: split.userCount, items: split.itemCount, dimension: dim, initStd: c.initStd, seed: seed)
-            let outcome = try Trainer(config: c, seed: seed, threads: threads).train(model, split: split, method: StudentOnly(hyperparameters: [:]))
-            let test = Evaluator(split: split).evaluate(model, part: .test, threads: threads).value(p.selectionMetric)
-            print("\(dataset)\t\(dim)\t\(l)\t\(w)\t\(Int(n))\t\(i)\t\(Int(b))\t\(outcome.bestEpoch)\t\(outcome.epochsRun)\t\(String(format: "%.4f", outcome.bestValidation))\t\(String(format: "%.4f", test))\t\(String(format: "%.1f", outcome.seconds))")
-            fflush(nil)
-        } } } } }
+        do {
+            guard let p = EvaluationProtocol(rawValue: `protocol`) else { throw HarnessError("--protocol: unknown protocol '\(`protocol`)'; one of holdout, loo-499") }
+            func list(_ s: String, _ option: String) throws -> [Double] {
+                try s.split(separator: ",").map { v in
+                    guard let d = Double(v.trimmingCharacters(in: .whitespaces)), d.isFinite else { throw HarnessError("\(option): '\(v)' is not a number") }
+                    return d
+                }
+            }
+            var grid: [TrainingConfig] = []
+            for l in try list(lr, "--lr") { for w in try list(wd, "--wd") { for n in try list(negatives, "--negatives") {
+                for i in try list(initStd, "--init-std") { for b in try list(batch, "--batch") {
+                    var c = TrainingDefaults.bprMF()
+                    c.learningRate = Float(l); c.weightDecay = Float(w); c.negatives = Int(n); c.initStd = Float(i)
+                    c.batchSize = Int(b); c.maxEpochs = maxEpochs
+                    try c.validate()
+                    grid.append(c)
+                } }
+            } } }
+            let data = try DatasetCatalog.load(dataset)
+            let split = try Split.make(data, protocol: p, seed: seed)
+            print("dataset\tdim\tlr\twd\tneg\tinit\tbatch\tbest_epoch\tepochs\tvalid_\(p.selectionMetric)\ttest_\(p.selectionMetric)\tseconds")
+            var points: [TunedSettings.Point] = []
+            for c in grid {
+                let model = MatrixFactorization(users: split.userCount, items: split.itemCount, dimension: dim, initStd: c.initStd, seed: seed)
+                let outcome = try Trainer(config: c, seed: seed, threads: threads).train(model, split: split, method: StudentOnly(hyperparameters: [:]))
+                let test = Evaluator(split: split).evaluate(model, part: .test, threads: threads).value(p.selectionMetric)
+                print("\(dataset)\t\(dim)\t\(c.learningRate)\t\(c.weightDecay)\t\(c.negatives)\t\(c.initStd)\t\(c.batchSize)\t\(outcome.bestEpoch)\t\(outcome.epochsRun)\t\(String(format: "%.4f", outcome.bestValidation))\t\(String(format: "%.4f", test))\t\(String(format: "%.1f", outcome.seconds))")
+                fflush(nil)
+                points.append(.init(settings: .init(c), bestEpoch: outcome.bestEpoch, epochsRun: outcome.epochsRun, validation: outcome.bestValidation))
+            }
+            if let write, let role = role.flatMap(TunedSettings.Role.init(rawValue:)) {
+                var file = FileManager.default.fileExists(atPath: write) ? try TunedSettings.read(write)
+                    : TunedSettings(dataset: dataset, family: "bpr-mf", evaluationProtocol: p)
+                guard file.dataset == dataset, file.evaluationProtocol == p else {
+                    throw HarnessError("\(write) holds settings for \(file.dataset), \(file.evaluationProtocol.rawValue), not \(dataset), \(p.rawValue); write to another file")
+                }
+                file[role] = try TunedSettings.Search(grid: points, dimension: dim, seed: seed, maxEpochs: maxEpochs,
+                                                      selection: "validation \(p.selectionMetric)")
+                try file.write(write)
+                let c = file[role]!.chosen
+                print("\(write): \(role.rawValue) settings chosen on validation: lr \(c.learningRate), weight_decay \(c.weightDecay), negatives \(c.negatives), init_std \(c.initStd), batch_size \(c.batchSize)")
+            }
+        } catch { throw fail(error) }
     }
 }
