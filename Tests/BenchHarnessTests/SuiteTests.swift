@@ -103,4 +103,12 @@ import Testing
         let unknown = error("datasets: [{name: bx, path: r.csv, delimiter: ';'}]")
         #expect(unknown.contains("datasets[0].delimiter: unknown field") && unknown.contains("separator") && unknown.contains("encoding"), "\(unknown)")
     }
+
+    @Test func theRealDatasetsAreBuiltInAndTheirReadingOptionsAreTheirPresets() throws {
+        let s = try Suite.parse("datasets: [ml-100k, ml-1m, book-crossing, {name: ml-1m-again, path: x.inter}]", file: "ok.yaml", defaultName: "ok")
+        #expect(s.datasets.map(\.source) == ["ml-100k", "ml-1m", "book-crossing", "file:x.inter"])
+        let kCore = error("datasets: [{name: book-crossing, k_core: 5}]")
+        #expect(kCore.contains("datasets[0].k_core: 'book-crossing' is built in and read as its preset says"), "\(kCore)")
+        #expect(error("datasets: [{name: ml-1m, encoding: latin-1}]").contains("datasets[0].encoding: 'ml-1m' is built in"))
+    }
 }
