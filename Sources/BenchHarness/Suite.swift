@@ -135,7 +135,8 @@ extension Suite {
                 }
                 suite.datasets.append(DatasetSpec(name: name))
             } else if let m = d as? [String: Any] {
-                try r.onlyKnown(m, ["name", "path", "format", "user_column", "item_column", "rating_column", "min_rating", "k_core"], at: at)
+                let reading = ["format", "separator", "encoding", "user_column", "item_column", "rating_column", "min_rating", "k_core"]
+                try r.onlyKnown(m, ["name", "path"] + reading, at: at)
                 guard let name = try r.string(m["name"], "\(at).name") else {
                     throw SuiteError(file: file, field: "\(at).name", reason: "required")
                 }
@@ -143,11 +144,24 @@ extension Suite {
                 if spec.path == nil && !DatasetCatalog.builtInNames.contains(name) {
                     throw SuiteError(file: file, field: "\(at).path", reason: "'\(name)' is not built in, so give the path of its file")
                 }
+                // A built-in name always means the same data: its reading options are its preset's.
+                if spec.path == nil, let key = reading.first(where: { m[$0] != nil }) {
+                    throw SuiteError(file: file, field: "\(at).\(key)", reason: "'\(name)' is built in and read as its preset says (`bench datasets describe \(name)`); reading options apply only to a file given with path")
+                }
                 if let f = try r.string(m["format"], "\(at).format") {
                     guard let format = InteractionFileFormat(rawValue: f) else {
                         throw SuiteError(file: file, field: "\(at).format", reason: "unknown format '\(f)'; one of \(InteractionFileFormat.allCases.map(\.rawValue).joined(separator: ", "))")
                     }
                     spec.options.format = format
+                }
+                if let v = try r.string(m["separator"], "\(at).separator") {
+                    spec.options.separator = try separator(v, field: "\(at).separator", format: spec.options.format ?? spec.path.flatMap(InteractionFileFormat.guess), file: file)
+                }
+                if let v = try r.string(m["encoding"], "\(at).encoding") {
+                    guard let encoding = TextEncoding(rawValue: v) else {
+                        throw SuiteError(file: file, field: "\(at).encoding", reason: "unknown encoding '\(RunKeyName.short(v))'; one of \(TextEncoding.allCases.map(\.rawValue).joined(separator: ", "))")
+                    }
+                    spec.options.encoding = encoding
                 }
                 if let v = try r.string(m["user_column"], "\(at).user_column") { spec.options.userColumn = v }
                 if let v = try r.string(m["item_column"], "\(at).item_column") { spec.options.itemColumn = v }
@@ -228,6 +242,19 @@ extension Suite {
         suite.threads = try r.int(root["threads"], "threads", min: 1) ?? suite.threads
         do { try suite.validate() } catch let e as SuiteError { throw e.attributed(to: file) }
         return suite
+    }
+
+    /// A dataset's `separator:` value: one of the allowed characters (`tab` spells a tab), and
+    /// only for delimited files.
+    static func separator(_ v: String, field: String, format: InteractionFileFormat?, file: String) throws -> Character {
+        let c: Character? = v == "tab" ? "\t" : (v.count == 1 ? v.first : nil)
+        guard let c, InteractionFileOptions.allowedSeparators.contains(c) else {
+            throw SuiteError(file: file, field: field, reason: "unknown separator '\(RunKeyName.short(v))'; one of \(InteractionFileOptions.separatorNames) (quote it in YAML: separator: \";\")")
+        }
+        if let format, format != .delimited {
+            throw SuiteError(file: file, field: field, reason: "a separator applies to delimited (csv) files only, and this file is read as \(format.rawValue); remove it or set format: csv")
+        }
+        return c
     }
 
     /// The checks every suite passes, from a file or built from command-line options, before

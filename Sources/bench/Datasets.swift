@@ -10,9 +10,11 @@ struct Datasets: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "Built-in datasets.")
         func run() {
             for name in DatasetCatalog.builtInNames {
-                let note = name == "ml-100k"
-                    ? (FileManager.default.fileExists(atPath: DatasetFetcher.cachedPath(DatasetFetcher.ml100k)) ? "real, cached" : "real, not fetched yet (bench datasets fetch ml-100k)")
-                    : "synthetic, generated on demand"
+                var note = "synthetic, generated on demand"
+                if let real = RealDataset.named(name) {
+                    note = FileManager.default.fileExists(atPath: DatasetFetcher.cachedPath(real.pin))
+                        ? "real, cached" : "real, not fetched yet (bench datasets fetch \(name))"
+                }
                 print("\(name)\t\(note)")
             }
         }
@@ -23,11 +25,11 @@ struct Datasets: ParsableCommand {
         @Argument(help: "Dataset name.") var name: String
         func run() throws {
             do {
-                guard name == "ml-100k" else {
+                guard let real = RealDataset.named(name) else {
                     if DatasetCatalog.isSynthetic(name) { print("\(name) is synthetic: nothing to fetch"); return }
                     throw DataError.unknownDataset(name: name, known: DatasetCatalog.builtInNames)
                 }
-                let path = try DatasetFetcher.ensure(DatasetFetcher.ml100k) { print($0) }
+                let path = try DatasetFetcher.ensure(real.pin) { print($0) }
                 print("\(name): \(path) (SHA-256 verified)")
             } catch { throw fail(error) }
         }
@@ -47,7 +49,7 @@ struct Datasets: ParsableCommand {
                 print("  per item: min \(items.first!), median \(items[items.count / 2]), max \(items.last!)")
                 print("  duplicates dropped: \(data.duplicatesDropped)")
                 print("  content hash: \(data.contentHash)")
-                print("  \(DatasetCatalog.provenance(name))")
+                for line in DatasetCatalog.provenance(name, data: data) { print("  \(line)") }
             } catch { throw fail(error) }
         }
     }

@@ -32,6 +32,8 @@ import Testing
             ("seed", { $0.seed = 9 }),
             ("hyperparameters.x", { $0.hyperparameters["x"] = .number(1) }),
             ("reader_options.min_rating", { $0.dataset.options.minRating = 4 }),
+            ("reader_options.separator", { $0.dataset.options.separator = ";" }),
+            ("reader_options.encoding", { $0.dataset.options.encoding = .latin1 }),
             ("protocol", { $0.evaluationProtocol = .loo499 }),
         ]
         edits.append(("data_source", { _ in }))

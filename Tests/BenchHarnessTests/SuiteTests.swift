@@ -75,4 +75,40 @@ import Testing
         let abs = try Suite.parse("datasets: [{name: mine, path: /d/u.csv}]", file: "s.yaml", defaultName: "s", folder: "/x")
         #expect(abs.datasets[0].source == "file:/d/u.csv")
     }
+
+    @Test func separatorAndEncodingFieldsAreReadIntoTheOptions() throws {
+        func options(_ fields: String) throws -> InteractionFileOptions {
+            try Suite.parse("datasets: [{name: bx, path: r.csv, \(fields)}]", file: "ok.yaml", defaultName: "ok").datasets[0].options
+        }
+        #expect(try options("separator: ';', encoding: latin-1").separator == ";")
+        #expect(try options("separator: ';', encoding: latin-1").encoding == .latin1)
+        #expect(try options("separator: '|'").separator == "|")
+        #expect(try options("separator: tab").separator == "\t")
+        #expect(try options("separator: \"\\t\"").separator == "\t")
+        #expect(try options("separator: ','").separator == ",")
+        #expect(try options("encoding: utf-8").encoding == .utf8)
+        #expect(try options("user_column: u").separator == nil)
+        #expect(try options("user_column: u").encoding == .utf8)
+    }
+
+    @Test func badSeparatorAndEncodingValuesNameTheFieldAndTheAcceptedOnes() {
+        let colon = error("datasets: [{name: bx, path: r.csv, separator: ':'}]")
+        #expect(colon.contains("bad.yaml: datasets[0].separator: unknown separator ':'") && colon.contains("',', ';', '|', tab"), "\(colon)")
+        #expect(error("datasets: [{name: bx, path: r.csv, separator: ';;'}]").contains("datasets[0].separator: unknown separator ';;'"))
+        #expect(error("datasets: [{name: bx, path: r.csv, separator: 1}]").contains("datasets[0].separator: expected text"))
+        let onInter = error("datasets: [{name: bx, path: r.inter, separator: ';'}]")
+        #expect(onInter.contains("datasets[0].separator: a separator applies to delimited (csv) files only") && onInter.contains("inter"), "\(onInter)")
+        let encoding = error("datasets: [{name: bx, path: r.csv, encoding: cp1252}]")
+        #expect(encoding.contains("bad.yaml: datasets[0].encoding: unknown encoding 'cp1252'; one of utf-8, latin-1"), "\(encoding)")
+        let unknown = error("datasets: [{name: bx, path: r.csv, delimiter: ';'}]")
+        #expect(unknown.contains("datasets[0].delimiter: unknown field") && unknown.contains("separator") && unknown.contains("encoding"), "\(unknown)")
+    }
+
+    @Test func theRealDatasetsAreBuiltInAndTheirReadingOptionsAreTheirPresets() throws {
+        let s = try Suite.parse("datasets: [ml-100k, ml-1m, book-crossing, {name: ml-1m-again, path: x.inter}]", file: "ok.yaml", defaultName: "ok")
+        #expect(s.datasets.map(\.source) == ["ml-100k", "ml-1m", "book-crossing", "file:x.inter"])
+        let kCore = error("datasets: [{name: book-crossing, k_core: 5}]")
+        #expect(kCore.contains("datasets[0].k_core: 'book-crossing' is built in and read as its preset says"), "\(kCore)")
+        #expect(error("datasets: [{name: ml-1m, encoding: latin-1}]").contains("datasets[0].encoding: 'ml-1m' is built in"))
+    }
 }

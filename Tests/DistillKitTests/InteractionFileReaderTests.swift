@@ -332,4 +332,68 @@ enum LineEnding: String, CaseIterable, Sendable {
         #expect(DataError.excerpt(String(repeating: "z", count: 60)) == String(repeating: "z", count: 60))
         #expect(DataError.excerpt(String(repeating: "z", count: 61)) == String(repeating: "z", count: 59) + "…")
     }
+
+    // MARK: Separator, encoding, escapes
+
+    @Test func latin1MapsEveryByteToTheSameScalar() {
+        let all = (0...255).map { UInt8($0) }
+        let text = String(decoding: TextEncoding.utf8(fromLatin1: all), as: UTF8.self)
+        #expect(text.unicodeScalars.map(\.value) == (0...255).map { UInt32($0) })
+        // ASCII-only input is returned as it is.
+        #expect(TextEncoding.utf8(fromLatin1: Array("a;b\r\n".utf8)) == Array("a;b\r\n".utf8))
+    }
+
+    @Test func anExplicitSeparatorIsUsedAndCheckedAgainstTheFormat() throws {
+        // Guessing would pick the comma from the header, which has none here but a `;`.
+        var o = InteractionFileOptions()
+        o.separator = ";"
+        let p = try file("r.csv", Array("user_id;item_id\n1;a,b\n2;c\n".utf8))
+        let data = try InteractionFileReader.read(path: p, options: o)
+        #expect(data.itemIDs == ["a,b", "c"])
+        let inter = try file("r.inter", Array("user_id:token\titem_id:token\n1\ta\n".utf8))
+        do { _ = try InteractionFileReader.read(path: inter, options: o); Issue.record("no error") } catch {
+            #expect("\(error)".contains("\(inter): `separator: ;` applies to delimited (csv) files only"), "\(error)")
+        }
+        o.separator = ":"
+        do { _ = try InteractionFileReader.read(path: p, options: o); Issue.record("no error") } catch {
+            #expect("\(error)".contains("separator ':' is not supported"), "\(error)")
+        }
+    }
+
+    /// A backslash-escaped quote (Book-Crossing's dialect) is an RFC 4180 error unless
+    /// `backslashEscapes` is set.
+    @Test func backslashEscapesAreOffByDefault() throws {
+        var o = InteractionFileOptions()
+        o.separator = ";"
+        o.userColumn = "u"
+        o.itemColumn = "i"
+        let p = try file("r.csv", Array("\"u\";\"i\"\n\"1\";\"\\\"0432534220\\\"\"\n".utf8))
+        do { _ = try InteractionFileReader.read(path: p, options: o); Issue.record("no error") } catch {
+            #expect("\(error)".contains("\(p):2: text follows the closing quote of field 2"), "\(error)")
+        }
+        o.backslashEscapes = true
+        #expect(try InteractionFileReader.read(path: p, options: o).itemIDs == ["\"0432534220\""])
+    }
+
+    /// Options are run identity: the new ones are left out while unset or default, so identities
+    /// recorded before they existed stay the same, and they survive a round trip.
+    @Test func newOptionsLeaveOldIdentitiesAloneAndRoundTrip() throws {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        #expect(String(decoding: try e.encode(InteractionFileOptions()), as: UTF8.self) == #"{"item_column":"item_id","user_column":"user_id"}"#)
+        var o = InteractionFileOptions()
+        o.separator = ";"
+        o.encoding = .latin1
+        o.backslashEscapes = true
+        o.kCore = 10
+        #expect(String(decoding: try e.encode(o), as: UTF8.self)
+                == #"{"backslash_escapes":true,"encoding":"latin-1","item_column":"item_id","k_core":10,"separator":";","user_column":"user_id"}"#)
+        #expect(try JSONDecoder().decode(InteractionFileOptions.self, from: try e.encode(o)) == o)
+        var tab = InteractionFileOptions()
+        tab.separator = "\t"
+        #expect(try JSONDecoder().decode(InteractionFileOptions.self, from: try e.encode(tab)) == tab)
+        let old = Data(#"{"item_column":"i","user_column":"u","k_core":3}"#.utf8)
+        let decoded = try JSONDecoder().decode(InteractionFileOptions.self, from: old)
+        #expect(decoded.encoding == .utf8 && decoded.separator == nil && decoded.kCore == 3)
+    }
 }

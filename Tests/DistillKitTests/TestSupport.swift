@@ -17,8 +17,11 @@ enum Fixtures {
     }
 
     /// ml-100k from the cache if `make data` has fetched it.
-    static var ml100kPath: String? {
-        let p = DatasetFetcher.cachedPath(DatasetFetcher.ml100k)
+    static var ml100kPath: String? { cachedPath(DatasetFetcher.ml100k) }
+
+    /// A pinned dataset's file if it is in the cache (`bench datasets fetch NAME`).
+    static func cachedPath(_ pin: DatasetFetcher.PinnedFile) -> String? {
+        let p = DatasetFetcher.cachedPath(pin)
         return FileManager.default.fileExists(atPath: p) ? p : nil
     }
 }

@@ -12,7 +12,7 @@
 enum DelimitedText {
     typealias Bytes = UnsafeBufferPointer<UInt8>
     static let lf: UInt8 = 0x0A, cr: UInt8 = 0x0D, tab: UInt8 = 0x09, space: UInt8 = 0x20
-    static let quote: UInt8 = 0x22, comma: UInt8 = 0x2C, colon: UInt8 = 0x3A
+    static let quote: UInt8 = 0x22, comma: UInt8 = 0x2C, colon: UInt8 = 0x3A, backslash: UInt8 = 0x5C
 
     /// Where the text starts: past a UTF-8 byte order mark (some Windows editors write one).
     static func textStart(_ bytes: Bytes) -> Int {
@@ -197,19 +197,30 @@ enum DelimitedText {
     /// pad that way.  Line breaks inside quoted fields come out as "\n" whatever the file uses, so
     /// the three line-ending styles give the same values.
     ///
+    /// With `backslashEscapes` (MySQL dumps such as Book-Crossing's write `\"` for a quote),
+    /// `\"` and `\\` inside a quoted field are a quote and a backslash; a backslash before anything
+    /// else stays as it is, so no other byte changes meaning.
+    ///
     /// Unescaping only ever shortens a field, so it is done in place: the bytes are rewritten
     /// behind the read position, which never looks back.
     struct QuotedRecords: Records {
         let bytes: UnsafeMutableBufferPointer<UInt8>
         let separator: UInt8
+        let backslashEscapes: Bool
         private var position: Int
         /// Physical line of `position`.
         private var line = 1
 
-        init(_ bytes: UnsafeMutableBufferPointer<UInt8>, from start: Int, separator: UInt8) {
+        init(_ bytes: UnsafeMutableBufferPointer<UInt8>, from start: Int, separator: UInt8, backslashEscapes: Bool = false) {
             self.bytes = bytes
             self.separator = separator
+            self.backslashEscapes = backslashEscapes
             position = start
+        }
+
+        /// Whether a backslash escape starts at `i` (before `end`).
+        @inline(__always) private func isEscape(_ i: Int, before end: Int) -> Bool {
+            backslashEscapes && bytes[i] == backslash && i + 1 < end && (bytes[i + 1] == quote || bytes[i + 1] == backslash)
         }
 
         /// Spaces and tabs that may pad a quoted field (never the separator itself).
@@ -266,6 +277,11 @@ enum DelimitedText {
             while true {
                 guard i < n else { throw QuoteError.unterminated(line: openLine) }
                 let b = bytes[i]
+                if isEscape(i, before: n) {
+                    needsRewrite = true
+                    i += 2
+                    continue
+                }
                 if b == quote {
                     guard i + 1 < n, bytes[i + 1] == quote else { break }
                     needsRewrite = true
@@ -286,12 +302,16 @@ enum DelimitedText {
             return Bytes(rebasing: bytes[(open + 1)..<end])
         }
 
-        /// Rewrites `""` → `"` and CRLF, CR → LF within `range`; returns the new end.
+        /// Rewrites `""` → `"` (and the backslash escapes) and CRLF, CR → LF within `range`;
+        /// returns the new end.
         private func unescape(_ range: Range<Int>) -> Int {
             var read = range.lowerBound, write = range.lowerBound
             while read < range.upperBound {
                 var b = bytes[read]
-                if b == quote {
+                if isEscape(read, before: range.upperBound) {
+                    read += 1
+                    b = bytes[read]
+                } else if b == quote {
                     read += 1  // the first of a doubled pair
                 } else if b == cr {
                     if read + 1 < range.upperBound && bytes[read + 1] == lf { read += 1 }

@@ -25,38 +25,32 @@ public enum InteractionFileFormat: String, Codable, Sendable, CaseIterable {
     }
 }
 
-/// How to read a user file: format, column names (delimited files), filters.
-public struct InteractionFileOptions: Codable, Sendable, Hashable {
-    public var format: InteractionFileFormat?
-    public var userColumn = "user_id"
-    public var itemColumn = "item_id"
-    public var ratingColumn: String? = nil
-    /// Keep only rows whose rating is >= this (needs a rating column or a rating field).
-    public var minRating: Double? = nil
-    /// Repeatedly drop users and items with fewer interactions than this.
-    public var kCore: Int? = nil
-
-    /// Spelled out: these options are part of every run's identity hash.
-    enum CodingKeys: String, CodingKey {
-        case format, userColumn = "user_column", itemColumn = "item_column", ratingColumn = "rating_column"
-        case minRating = "min_rating", kCore = "k_core"
-    }
-
-    public init() {}
-}
-
 /// Reads interaction files into `Interactions`; every error names the file and the line, quotes
 /// only short excerpts of the input, and says how to fix it.
 ///
-/// Files are parsed as UTF-8 bytes (see `DelimitedText`): LF, CRLF and lone CR line endings
-/// give the same interactions, a leading byte order mark is skipped.
+/// Files are parsed as UTF-8 bytes (see `DelimitedText`; a Latin-1 file is transcoded first):
+/// LF, CRLF and lone CR line endings give the same interactions, a leading byte order mark is
+/// skipped.
 public enum InteractionFileReader {
     public static func read(path: String, options: InteractionFileOptions = InteractionFileOptions()) throws -> Interactions {
         try checkDataFile(path)
         guard let format = options.format ?? InteractionFileFormat.guess(path: path) else {
             throw DataError.invalid("\(path): cannot tell the format from the name; set `format:` to one of \(InteractionFileFormat.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        let bytes = try contents(of: path)
+        if let separator = options.separator {
+            let shown = separator == "\t" ? "tab" : String(separator)
+            guard InteractionFileOptions.allowedSeparators.contains(separator) else {
+                throw DataError.invalid("\(path): separator '\(DataError.excerpt(String(separator)))' is not supported; use one of \(InteractionFileOptions.separatorNames)")
+            }
+            guard format == .delimited else {
+                throw DataError.invalid("\(path): `separator: \(shown)` applies to delimited (csv) files only, and this file is read as \(format.rawValue); remove `separator` or set `format: csv`")
+            }
+        }
+        if options.backslashEscapes && format != .delimited {
+            throw DataError.invalid("\(path): backslash escapes apply to quoted fields of delimited (csv) files only, and this file is read as \(format.rawValue)")
+        }
+        var bytes = try contents(of: path)
+        if options.encoding == .latin1 { bytes = TextEncoding.utf8(fromLatin1: bytes) }
         var rows = try parse(bytes, file: path, format: format, options: options)
         if let minRating = options.minRating {
             rows = try rows.filter { r in
@@ -114,7 +108,7 @@ public enum InteractionFileReader {
             let (line, column) = DelimitedText.lineAndColumn(of: bad, in: bytes, from: start)
             throw DataError.malformed(file: file, line: line, reason: """
                 byte 0x\(String(bytes[bad], radix: 16, uppercase: true)) at byte offset \(bad) (column \(column)) is not valid UTF-8; \
-                re-save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8 in > out`)
+                re-save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8 in > out`) or, if it is Latin-1, set `encoding: latin-1`
                 """)
         }
         switch format {
@@ -123,14 +117,14 @@ public enum InteractionFileReader {
             return try table(&records, file: file, format: format, options: options)
         case .delimited:
             let header = DelimitedText.firstNonBlankLine(bytes, from: start) ?? DelimitedText.Bytes(start: nil, count: 0)
-            let separator = DelimitedText.guessSeparator(headerLine: header)
-            var records = DelimitedText.QuotedRecords(buffer, from: start, separator: separator)
+            let separator = options.separator.flatMap(\.asciiValue) ?? DelimitedText.guessSeparator(headerLine: header)
+            var records = DelimitedText.QuotedRecords(buffer, from: start, separator: separator, backslashEscapes: options.backslashEscapes)
             do {
                 return try table(&records, file: file, format: format, options: options)
             } catch DelimitedText.QuoteError.unterminated(let line) {
                 throw DataError.malformed(file: file, line: line, reason: "a quoted field opens here and never closes; add the closing \" (a quote inside a quoted field is written \"\")")
             } catch DelimitedText.QuoteError.textAfterClosingQuote(let line, let field) {
-                throw DataError.malformed(file: file, line: line, reason: "text follows the closing quote of field \(field); put the whole field in quotes and double any quote inside it (\"\")")
+                throw DataError.malformed(file: file, line: line, reason: "text follows the closing quote of field \(field); put the whole field in quotes and double any quote inside it (\"\")\(options.backslashEscapes ? " or escape it (\\\")" : "")")
             }
         case .movielensData, .movielensRatings:
             return try movielens(bytes, from: start, file: file, format: format)

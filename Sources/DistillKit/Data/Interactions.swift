@@ -96,12 +96,15 @@ public struct Interactions: Sendable {
     /// "007" (or "+5") makes the order lexicographic, since a numeric order would need them merged.
     static func rankedIDs<S: Sequence>(_ ids: S) -> [String] where S.Element == String {
         let distinct = Array(Set(ids))
-        let numeric = distinct.compactMap { s in Int(s).flatMap { String($0) == s ? $0 : nil } }
+        let numeric = distinct.compactMap(plainInteger)
         if numeric.count == distinct.count {
             return numeric.sorted().map(String.init)
         }
         return distinct.sorted()
     }
+
+    /// The integer an id spells in plain decimal ("7", "-3"; not "007" or "+5"), else nil.
+    public static func plainInteger(_ s: String) -> Int? { Int(s).flatMap { String($0) == s ? $0 : nil } }
 
     /// The user of every stored interaction (position in `items`).
     public var userOfPosition: [Int32] {
@@ -130,7 +133,9 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
     case malformed(file: String, line: Int, reason: String)
     case missingColumn(file: String, line: Int, column: String, header: [String])
     case unknownDataset(name: String, known: [String])
-    case checksumMismatch(file: String, expected: String, got: String)
+    /// `fix` says what to do: a cached file is deleted and fetched again, a downloaded archive
+    /// that differs from its pin is not used at all.
+    case checksumMismatch(file: String, expected: String, got: String, fix: String)
     case fetchFailed(what: String, reason: String)
     case invalid(String)
 
@@ -145,8 +150,8 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
             return "\(file):\(line): no column '\(DataError.excerpt(column))' in header \(DataError.excerpt(list: header))\(oneColumn); name the column in the dataset spec (user_column, item_column, rating_column)"
         case .unknownDataset(let name, let known):
             return "unknown dataset '\(name)'; known: \(known.joined(separator: ", ")), or a file spec like 'file:PATH'"
-        case .checksumMismatch(let file, let expected, let got):
-            return "\(file): SHA-256 \(got) does not match the pinned \(expected); delete it and fetch again"
+        case .checksumMismatch(let file, let expected, let got, let fix):
+            return "\(file): SHA-256 \(got) does not match the pinned \(expected); \(fix)"
         case .fetchFailed(let what, let reason): return "could not fetch \(what): \(reason)"
         case .invalid(let s): return s
         }
