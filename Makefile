@@ -15,9 +15,11 @@ deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-## Fetch and verify ml-100k into ~/.cache/distillbench (override with DISTILLBENCH_CACHE).
+## Fetch and verify the real datasets into ~/.cache/distillbench (override with DISTILLBENCH_CACHE):
+## ml-100k for the default suite, ml-1m and book-crossing for the full one and their anchor tests.
+REAL_DATASETS := ml-100k ml-1m book-crossing
 data: deps
-	$(SWIFT) run -c release bench datasets fetch ml-100k
+	for d in $(REAL_DATASETS); do $(SWIFT) run -c release bench datasets fetch $$d || exit 1; done
 
 build: deps
 	$(SWIFT) build -c release
@@ -29,7 +31,7 @@ bench: deps build data
 	$(SWIFT) run -c release bench export-notebook results/default
 	$(SWIFT) run -c release bench check results/default --golden results/golden/default.json
 
-## Unit and integration tests (ml-100k is fetched so the anchor-digest test runs).
+## Unit and integration tests (the real datasets are fetched so their anchor-digest tests run).
 test: deps data
 	$(SWIFT) test
 
