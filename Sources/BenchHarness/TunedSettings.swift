@@ -88,6 +88,16 @@ public struct TunedSettings: Codable, Sendable, Hashable {
             self.maxEpochs = maxEpochs
             self.selection = selection
         }
+
+        /// This search extended by `other`'s points when both searched the same way (dimension,
+        /// seed, epoch budget, selection): a grid can grow in steps, e.g. past a best value at its
+        /// edge, and the choice is made again over every point.  Otherwise `other` replaces it.
+        public func extended(by other: Search) throws -> Search {
+            guard dimension == other.dimension, seed == other.seed, maxEpochs == other.maxEpochs, selection == other.selection else { return other }
+            let added = Set(other.grid.map(\.settings))
+            return try Search(grid: grid.filter { !added.contains($0.settings) } + other.grid, dimension: dimension, seed: seed,
+                              maxEpochs: maxEpochs, selection: selection)
+        }
     }
 
     public enum Role: String, CaseIterable, Sendable { case teacher, student }

@@ -71,8 +71,10 @@ struct Tune: ParsableCommand {
                 guard file.dataset == dataset, file.evaluationProtocol == p else {
                     throw HarnessError("\(write) holds settings for \(file.dataset), \(file.evaluationProtocol.rawValue), not \(dataset), \(p.rawValue); write to another file")
                 }
-                file[role] = try TunedSettings.Search(grid: points, dimension: dim, seed: seed, maxEpochs: maxEpochs,
-                                                      selection: "validation \(p.selectionMetric)")
+                let search = try TunedSettings.Search(grid: points, dimension: dim, seed: seed, maxEpochs: maxEpochs,
+                                                       selection: "validation \(p.selectionMetric)")
+                // A grid run again with new values adds to the recorded one (same dim, seed, budget).
+                file[role] = try file[role].map { try $0.extended(by: search) } ?? search
                 try file.write(write)
                 let c = file[role]!.chosen
                 print("\(write): \(role.rawValue) settings chosen on validation: lr \(c.learningRate), weight_decay \(c.weightDecay), negatives \(c.negatives), init_std \(c.initStd), batch_size \(c.batchSize)")

@@ -26,6 +26,19 @@ import Testing
         #expect(throws: HarnessError.self) { try TunedSettings.Search(grid: [], dimension: 1, seed: 0, maxEpochs: 1, selection: "x") }
     }
 
+    @Test func aGridGrowsInStepsAndTheChoiceIsMadeAgain() throws {
+        let first = try TunedSettings.Search(grid: [Self.point(lr: 0.001, 0.20), Self.point(lr: 0.002, 0.22)], dimension: 200, seed: 0,
+                                             maxEpochs: 400, selection: "validation ndcg@20")
+        let more = try TunedSettings.Search(grid: [Self.point(lr: 0.004, 0.25), Self.point(lr: 0.002, 0.21)], dimension: 200, seed: 0,
+                                            maxEpochs: 400, selection: "validation ndcg@20")
+        let grown = try first.extended(by: more)
+        #expect(grown.grid.map(\.settings.learningRate) == [0.001, 0.004, 0.002] && grown.chosen.learningRate == 0.004)
+        #expect(grown.grid.first { $0.settings.learningRate == 0.002 }?.validation == 0.21)   // the rerun point replaces the old
+        var otherBudget = more
+        otherBudget.maxEpochs = 100
+        #expect(try first.extended(by: otherBudget) == otherBudget)
+    }
+
     @Test func theFileRoundTripsWithReadableNumbers() throws {
         let dir = try Self.folder("roundtrip")
         var file = TunedSettings(dataset: "ml-1m", family: "bpr-mf", evaluationProtocol: .holdout)
