@@ -78,6 +78,28 @@ public struct Suite: Codable, Sendable, Hashable {
         self.name = name
         self.datasets = datasets
     }
+
+    enum CodingKeys: String, CodingKey {
+        case name, datasets, evaluationProtocol, family, teacherDimension, phis, seeds, methods, training, tunedTraining, latency, threads
+    }
+
+    /// A field added after a manifest was written takes its default, so a results directory
+    /// stays readable when the suite grows a setting (its runs rerun only if their identity changed).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        datasets = try c.decode([DatasetSpec].self, forKey: .datasets)
+        evaluationProtocol = try c.decodeIfPresent(EvaluationProtocol.self, forKey: .evaluationProtocol) ?? evaluationProtocol
+        family = try c.decodeIfPresent(String.self, forKey: .family) ?? family
+        teacherDimension = try c.decodeIfPresent(Int.self, forKey: .teacherDimension) ?? teacherDimension
+        phis = try c.decodeIfPresent([Double].self, forKey: .phis) ?? phis
+        seeds = try c.decodeIfPresent([UInt64].self, forKey: .seeds) ?? seeds
+        methods = try c.decodeIfPresent([MethodSpec].self, forKey: .methods) ?? methods
+        training = try c.decodeIfPresent(TrainingConfig.self, forKey: .training) ?? training
+        tunedTraining = try c.decodeIfPresent([String: TunedTraining].self, forKey: .tunedTraining) ?? [:]
+        latency = try c.decodeIfPresent(LatencySettings.self, forKey: .latency) ?? latency
+        threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? threads
+    }
 }
 
 /// The BPR-MF training defaults of this suite (docs/tuning.md has the validation search).

@@ -111,4 +111,12 @@ import Testing
         #expect(kCore.contains("datasets[0].k_core: 'book-crossing' is built in and read as its preset says"), "\(kCore)")
         #expect(error("datasets: [{name: ml-1m, encoding: latin-1}]").contains("datasets[0].encoding: 'ml-1m' is built in"))
     }
+
+    /// A manifest written before a suite setting existed still reads, with the setting's default.
+    @Test func aSuiteRecordedBeforeANewSettingStillDecodes() throws {
+        var json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(Suite(name: "old", datasets: [.init(name: "ml-100k")]))) as! [String: Any]
+        json.removeValue(forKey: "tunedTraining")
+        let s = try JSONDecoder().decode(Suite.self, from: JSONSerialization.data(withJSONObject: json))
+        #expect(s.name == "old" && s.tunedTraining.isEmpty && s.training == TrainingDefaults.bprMF())
+    }
 }
