@@ -35,14 +35,7 @@ enum LineEnding: String, CaseIterable, Sendable {
 }
 
 @Suite struct InteractionFileReaderTests {
-    /// Writes a file in a fresh directory (tests run in parallel and reuse names like u.data).
-    func file(_ name: String, _ bytes: [UInt8]) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("distillbench-readers-\(getpid())/\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let p = dir.appendingPathComponent(name).path
-        try Data(bytes).write(to: URL(fileURLWithPath: p))
-        return p
-    }
+    func file(_ name: String, _ bytes: [UInt8]) throws -> String { try Fixtures.file(name, bytes) }
 
     func file(_ name: String, _ text: String) throws -> String { try file(name, Array(text.utf8)) }
 

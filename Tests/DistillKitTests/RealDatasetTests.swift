@@ -5,13 +5,7 @@ import Testing
 /// The real datasets' presets on excerpts written here, their pins and fingerprints, and anchor
 /// digests of the full files when they are in the cache.
 @Suite struct RealDatasetTests {
-    func file(_ name: String, _ bytes: [UInt8]) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("distillbench-real-\(getpid())/\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let p = dir.appendingPathComponent(name).path
-        try Data(bytes).write(to: URL(fileURLWithPath: p))
-        return p
-    }
+    func file(_ name: String, _ bytes: [UInt8]) throws -> String { try Fixtures.file(name, bytes) }
 
     /// The normalised list `Interactions.contentHash` is defined on, hashed as UTF-8.
     func expectedHash(_ lines: [(String, String)]) -> String {

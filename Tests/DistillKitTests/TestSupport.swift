@@ -16,6 +16,16 @@ enum Fixtures {
         return Interactions(userIDs: (0..<users).map { "u\($0)" }, itemIDs: (0..<items).map { "i\($0)" }, codedPairs: &pairs)
     }
 
+    /// Writes `bytes` as `name` in a fresh directory (tests run in parallel and reuse names like
+    /// u.data) and returns its path.
+    static func file(_ name: String, _ bytes: [UInt8]) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("distillbench-fixtures-\(getpid())/\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let p = dir.appendingPathComponent(name).path
+        try Data(bytes).write(to: URL(fileURLWithPath: p))
+        return p
+    }
+
     /// ml-100k from the cache if `make data` has fetched it.
     static var ml100kPath: String? { cachedPath(DatasetFetcher.ml100k) }
 
