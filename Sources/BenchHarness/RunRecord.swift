@@ -14,6 +14,24 @@ public struct RunRecord: Codable, Sendable {
         public let trainingOnlyParameters: Int
     }
 
+    /// What a method costs on top of training: its preparation (teacher artefacts) and its
+    /// epochs; the summary sets `secondsPerEpoch` against the `student` run of the same cell.
+    public struct Cost: Codable, Sendable, Equatable {
+        public let prepareSeconds: Double
+        /// Mean seconds of a training epoch (sampling, losses, updates; no validation).
+        public let secondsPerEpoch: Double
+        /// Each teacher artefact the method used and the seconds it took in this run (computed,
+        /// or loaded from the cache next to the teacher; 0 when an earlier run in the process
+        /// already had it).
+        public let artefactSeconds: [String: Double]
+
+        public init(prepareSeconds: Double, secondsPerEpoch: Double, artefactSeconds: [String: Double]) {
+            self.prepareSeconds = prepareSeconds
+            self.secondsPerEpoch = secondsPerEpoch
+            self.artefactSeconds = artefactSeconds
+        }
+    }
+
     public struct TeacherReference: Codable, Sendable {
         public let runKey: String
         public let cacheKey: String
@@ -47,6 +65,8 @@ public struct RunRecord: Codable, Sendable {
     public let latency: LatencyReport?
     public let model: Model?
     public let teacher: TeacherReference?
+    /// Timing of the method's own work (nil for the teacher row and when timing is off).
+    public var cost: Cost? = nil
     public let codeRevision: String
 
     public static let currentFormat = 2

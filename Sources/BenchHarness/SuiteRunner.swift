@@ -19,6 +19,8 @@ public final class SuiteRunner {
     private var datasets: [String: Result<Interactions, Error>] = [:]
     private var dataSources: [String: Result<String, Error>] = [:]
     private var splits: [String: Split] = [:]
+    /// The artefacts of the teacher used last (runs of one cell share its teacher).
+    private var artefacts: (key: String, value: TeacherArtefacts)?
 
     public init(suite: Suite, store: ResultsStore, threads: Int? = nil, progress: ProgressReporter = ProgressReporter(),
                 teachers: TeacherCache = TeacherCache(), commandLine: String = CommandLine.arguments.joined(separator: " "),
@@ -155,6 +157,7 @@ public final class SuiteRunner {
         let model: MatrixFactorization
         let outcome: TrainingOutcome
         var method: (any DistillationMethod)? = nil
+        var cost: RunRecord.Cost? = nil
         if spec.isTeacher {
             model = teacher
             outcome = TrainingOutcome(status: TrainingOutcome.Status(rawValue: teacherEntry.trainingStatus) ?? .completed,
@@ -165,8 +168,18 @@ public final class SuiteRunner {
             method = m
             model = MatrixFactorization(users: split.userCount, items: split.itemCount, dimension: spec.dimension,
                                         initStd: spec.training.initStd, seed: spec.seed)
+            let needsTeacher = type(of: m).requiresTeacher
+            let shared = needsTeacher ? teacherArtefacts(teacher, key: teacherEntry.cacheKey, split: split) : nil
+            let before = shared?.seconds ?? [:]
             outcome = try Trainer(config: spec.training, seed: spec.seed, threads: threads)
-                .train(model, split: split, method: m, teacher: type(of: m).requiresTeacher ? teacher : nil, progress: progress.event)
+                .train(model, split: split, method: m, teacher: needsTeacher ? teacher : nil, artefacts: shared, progress: progress.event)
+            if recordTiming {
+                var used: [String: Double] = [:]
+                for (name, t) in shared?.seconds ?? [:] { used[name] = before[name] == nil ? t : 0 }
+                cost = .init(prepareSeconds: outcome.prepareSeconds,
+                             secondsPerEpoch: outcome.epochsRun > 0 ? outcome.epochSeconds / Double(outcome.epochsRun) : 0,
+                             artefactSeconds: used)
+            }
             if outcome.status == .failed {
                 return failedRecord(spec, identity: identity, hash: hash, reason: outcome.failure ?? "training failed", data: data, split: split)
             }
@@ -178,7 +191,7 @@ public final class SuiteRunner {
         BLAS.setThreads(threads)
         let teacherTest = spec.isTeacher ? test : evaluator.evaluate(teacher, part: .test, threads: threads)
         let selection = spec.evaluationProtocol.selectionMetric
-        return RunRecord(
+        var record = RunRecord(
             formatVersion: RunRecord.currentFormat, key: spec.key, configHash: hash, identity: identity, spec: spec, status: .finished,
             failure: nil, warnings: warnings, deviations: method?.deviations ?? [], datasetHash: data.contentHash, splitHash: split.hash,
             selectionMetric: selection, selectedEpoch: outcome.bestEpoch, epochsRun: outcome.epochsRun,
@@ -189,6 +202,17 @@ public final class SuiteRunner {
             teacher: .init(runKey: spec.teacherKey,
                            cacheKey: teacherEntry.cacheKey, dimension: spec.teacherDimension, testSelectionMetric: teacherTest.value(selection)),
             codeRevision: EnvironmentFingerprint.revisionLabel)
+        record.cost = cost
+        return record
+    }
+
+    /// The artefacts of the teacher cached under `key`, shared by every run that uses it and
+    /// stored next to it.
+    private func teacherArtefacts(_ teacher: MatrixFactorization, key: String, split: Split) -> TeacherArtefacts {
+        if let a = artefacts, a.key == key { return a.value }
+        let value = TeacherArtefacts(teacher: teacher, train: split.train, store: teachers.artefactStore(key), threads: threads)
+        artefacts = (key, value)
+        return value
     }
 
     private func failedRecord(_ spec: RunSpec, identity: RunIdentity?, hash: String, reason: String,

@@ -102,7 +102,9 @@ struct Perf: ParsableCommand {
         var models: [MatrixFactorization] = []
         for threads in [1, 2] {
             let model = MatrixFactorization(users: split.userCount, items: split.itemCount, dimension: dim, initStd: config.initStd, seed: 0)
-            let context = DistillationContext(student: model, teacher: nil, split: split, seed: 0, threads: threads, maxEpochs: epochs)
+            var training = config
+            training.maxEpochs = epochs
+            let context = DistillationContext(student: model, teacher: nil, split: split, seed: 0, threads: threads, training: training)
             sessions.append(Trainer.TrainingSession(trainer: Trainer(config: config, seed: 0, threads: threads), model: model, split: split,
                                                     method: try StudentOnly(hyperparameters: [:]), context: context))
             models.append(model)

@@ -92,21 +92,23 @@ import Testing
     }
 
     @Test func missingMethodIsNotRun() {
-        let result = ClaimEvaluation.evaluate(Self.claim("de-rrd", .greater, "student"), records: Self.clearWin)
+        let result = ClaimEvaluation.evaluate(Self.claim("future-method", .greater, "student"), records: Self.clearWin)
         #expect(result.verdict == .notRun)
         #expect(result.scopes.count == 1)
         #expect(result.scopes[0].scope == "ml-100k, d20 (φ=0.1)")
-        #expect(result.scopes[0].reason == "`de-rrd` is not a registered method yet")
+        #expect(result.scopes[0].reason == "`future-method` is not a registered method yet")
     }
 
     @Test func otherProtocolsAndSizesAreNotRun() {
         let loo = ClaimEvaluation.evaluate(Self.claim("rrd", .greater, "student", protocol: .loo499), records: Self.clearWin)
         #expect(loo.verdict == .notRun)
         #expect(loo.scopes.map(\.reason) == ["no finished loo-499 runs in the directory"])
-        let small = ClaimEvaluation.evaluate(Self.claim("rrd", .greater, "student", sizes: .dimension([5])), records: Self.clearWin)
+        let small = ClaimEvaluation.evaluate(Self.claim("future-method", .greater, "student", sizes: .dimension([5])), records: Self.clearWin)
         #expect(small.verdict == .notRun)
         #expect(small.scopes[0].scope == "ml-100k, d5")
-        #expect(small.scopes[0].reason == "`rrd` is not a registered method yet; no finished `student` runs at d5")
+        #expect(small.scopes[0].reason == "`future-method` is not a registered method yet; no finished `student` runs at d5")
+        let registered = ClaimEvaluation.evaluate(Self.claim("rrd", .greater, "student", sizes: .dimension([5])), records: Self.clearWin)
+        #expect(registered.scopes[0].reason == "no finished `rrd` runs at d5; no finished `student` runs at d5")
     }
 
     /// The teacher row pairs with every student size by seed, at the student's teacher dimension;

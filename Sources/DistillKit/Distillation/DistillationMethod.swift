@@ -31,7 +31,8 @@ public enum ConfigValue: Codable, Sendable, Hashable, CustomStringConvertible {
     public var number: Double? { if case .number(let d) = self { return d } else { return nil } }
 }
 
-/// One mini-batch of BPR triples as the trainer built it.
+/// One mini-batch of BPR triples as the trainer built it: triple k is (users[k], positives[k],
+/// negatives[k]), so with n negatives per positive each (user, positive) appears n times.
 public struct TrainingBatch: Sendable {
     public let epoch: Int
     public let index: Int
@@ -44,18 +45,29 @@ public struct TrainingBatch: Sendable {
 public struct DistillationContext: Sendable {
     public let student: any TrainableModel
     public let teacher: (any RankingModel)?
+    /// The teacher's derived lists (top-N per user / per item), computed once per teacher.
+    public let artefacts: TeacherArtefacts?
     public let split: Split
     public let seed: UInt64
     public let threads: Int
-    public let maxEpochs: Int
+    public let training: TrainingConfig
+    public var maxEpochs: Int { training.maxEpochs }
 
-    public init(student: any TrainableModel, teacher: (any RankingModel)?, split: Split, seed: UInt64, threads: Int, maxEpochs: Int) {
+    public init(student: any TrainableModel, teacher: (any RankingModel)?, artefacts: TeacherArtefacts? = nil, split: Split,
+                seed: UInt64, threads: Int, training: TrainingConfig) {
         self.student = student
         self.teacher = teacher
+        self.artefacts = artefacts ?? teacher.map { TeacherArtefacts(teacher: $0, train: split.train, threads: threads) }
         self.split = split
         self.seed = seed
         self.threads = threads
-        self.maxEpochs = maxEpochs
+        self.training = training
+    }
+
+    /// The teacher's artefacts, or an error naming the method that needed them.
+    public func requireArtefacts(_ method: String) throws -> TeacherArtefacts {
+        guard let a = artefacts else { throw MethodError.missingTeacher(method: method) }
+        return a
     }
 }
 
@@ -108,18 +120,62 @@ extension DistillationMethod {
         }
         return out
     }
+
+    /// Hyperparameter `name` of resolved `values` as a number within `range` (and whole, if
+    /// `integer`), or an error that names the method, the value and what is allowed.
+    public static func number(_ values: [String: ConfigValue], _ name: String, in range: ClosedRange<Double>,
+                              integer: Bool = false) throws -> Double {
+        guard let v = values[name]?.number, v.isFinite else {
+            throw MethodError.badValue(method: key, name: name, reason: "'\(values[name]?.description ?? "missing")' is not a number")
+        }
+        guard range.contains(v), !integer || v == v.rounded() else {
+            let kind = integer ? "a whole number" : "a number"
+            throw MethodError.badValue(method: key, name: name, reason: "\(v) is out of range; use \(kind) in [\(range.lowerBound), \(range.upperBound)]")
+        }
+        return v
+    }
+
+    /// Hyperparameter `name` as a whole number within `range`.
+    public static func integer(_ values: [String: ConfigValue], _ name: String, in range: ClosedRange<Int>) throws -> Int {
+        Int(try number(values, name, in: Double(range.lowerBound)...Double(range.upperBound), integer: true))
+    }
+
+    /// Hyperparameter `name` as one of `choices` (a paper-vs-code switch).
+    public static func choice(_ values: [String: ConfigValue], _ name: String, _ choices: [String]) throws -> String {
+        guard case .string(let s)? = values[name], choices.contains(s) else {
+            throw MethodError.badValue(method: key, name: name, reason: "'\(values[name]?.description ?? "missing")' is not one of \(choices.joined(separator: ", "))")
+        }
+        return s
+    }
 }
 
 public enum MethodError: Error, CustomStringConvertible, Equatable {
     case unknownMethod(String, known: [String])
     case unknownHyperparameter(method: String, name: String, known: String)
     case badValue(method: String, name: String, reason: String)
+    case missingTeacher(method: String)
 
     public var description: String {
         switch self {
         case .unknownMethod(let k, let known): return "unknown method '\(k)'; known methods: \(known.joined(separator: ", ")) (see `bench list methods`)"
         case .unknownHyperparameter(let m, let n, let known): return "method '\(m)' has no hyperparameter '\(n)'; it has: \(known)"
         case .badValue(let m, let n, let r): return "method '\(m)', hyperparameter '\(n)': \(r)"
+        case .missingTeacher(let m): return "method '\(m)' needs a teacher, and none was given"
         }
+    }
+}
+
+extension TrainingBatch {
+    /// The batch's users, each once, in order of first appearance (`users` repeats a user once
+    /// per positive and per negative): the rows that per-user distillation terms sum over.
+    public var uniqueUsers: [Int32] { Self.firstAppearances(users) }
+
+    /// The batch's positive items, each once, in order of first appearance.
+    public var uniquePositives: [Int32] { Self.firstAppearances(positives) }
+
+    static func firstAppearances(_ values: [Int32]) -> [Int32] {
+        var seen = Set<Int32>(), out: [Int32] = []
+        for v in values where seen.insert(v).inserted { out.append(v) }
+        return out
     }
 }

@@ -3,6 +3,8 @@
 public enum MethodRegistry {
     nonisolated(unsafe) public static let all: [any DistillationMethod.Type] = [
         StudentOnly.self,
+        RelaxedRankingDistillation.self,
+        ItemSideRelaxedRankingDistillation.self,
     ]
 
     /// The row that reports the teacher itself (not a distillation method).

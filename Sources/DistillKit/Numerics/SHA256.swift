@@ -51,6 +51,11 @@ public struct SHA256 {
 
     public static func hex(_ string: String) -> String { hex(string.utf8) }
 
+    /// The 32-byte digest of `bytes`.
+    public static func digest<S: Sequence>(_ bytes: S) -> [UInt8] where S.Element == UInt8 {
+        var s = SHA256(); s.update(bytes); return s.finalize()
+    }
+
     @inline(__always) private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
 
     private mutating func compress() {

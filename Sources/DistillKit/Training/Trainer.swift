@@ -17,9 +17,13 @@ public struct TrainingOutcome: Sendable {
     public let epochsRun: Int
     public let seconds: Double
     public let curve: [LearningCurvePoint]
+    /// Seconds in the method's `prepare` (teacher artefacts) and in training epochs (no
+    /// validation): a method's cost over plain `student`.
+    public let prepareSeconds: Double
+    public let epochSeconds: Double
 
     public init(status: Status, failure: String?, bestEpoch: Int, bestValidation: Double, epochsRun: Int,
-                seconds: Double, curve: [LearningCurvePoint]) {
+                seconds: Double, curve: [LearningCurvePoint], prepareSeconds: Double = 0, epochSeconds: Double = 0) {
         self.status = status
         self.failure = failure
         self.bestEpoch = bestEpoch
@@ -27,6 +31,8 @@ public struct TrainingOutcome: Sendable {
         self.epochsRun = epochsRun
         self.seconds = seconds
         self.curve = curve
+        self.prepareSeconds = prepareSeconds
+        self.epochSeconds = epochSeconds
     }
 }
 
@@ -50,12 +56,14 @@ public struct Trainer {
     }
 
     public func train(_ model: any TrainableModel, split: Split, method: any DistillationMethod,
-                      teacher: (any RankingModel)? = nil,
+                      teacher: (any RankingModel)? = nil, artefacts: TeacherArtefacts? = nil,
                       progress: (TrainingEvent) -> Void = { _ in }) throws -> TrainingOutcome {
         let start = Date()
-        let context = DistillationContext(student: model, teacher: teacher, split: split, seed: seed,
-                                          threads: threads, maxEpochs: config.maxEpochs)
+        let context = DistillationContext(student: model, teacher: teacher, artefacts: artefacts, split: split, seed: seed,
+                                          threads: threads, training: config)
         try method.prepare(context)
+        let prepareSeconds = Date().timeIntervalSince(start)
+        var epochSeconds = 0.0
         let session = TrainingSession(trainer: self, model: model, split: split, method: method, context: context)
         let evaluator = Evaluator(split: split)
         let selection = split.evaluationProtocol.selectionMetric
@@ -69,11 +77,13 @@ public struct Trainer {
         while epoch < config.maxEpochs {
             epoch += 1
             let epochLoss: Double
+            let epochStart = Date()
             do { epochLoss = try session.runEpoch(epoch) } catch let e as TrainingSession.Divergence {
                 status = .failed
                 failure = e.description
                 break
             }
+            epochSeconds += Date().timeIntervalSince(epochStart)
             progress(.epoch(epoch: epoch, maxEpochs: config.maxEpochs, loss: epochLoss,
                             elapsed: Date().timeIntervalSince(start)))
             if epoch % config.evalEvery == 0 || epoch == config.maxEpochs {
@@ -99,7 +109,8 @@ public struct Trainer {
         }
         return TrainingOutcome(status: status, failure: failure, bestEpoch: bestEpoch,
                                bestValidation: best, epochsRun: epoch,
-                               seconds: Date().timeIntervalSince(start), curve: curve)
+                               seconds: Date().timeIntervalSince(start), curve: curve,
+                               prepareSeconds: prepareSeconds, epochSeconds: epochSeconds)
     }
 
     /// One epoch of BPR + the method's loss over the whole train set (also timed by `bench perf`).

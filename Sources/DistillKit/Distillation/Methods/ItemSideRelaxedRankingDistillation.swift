@@ -1,0 +1,69 @@
+import Foundation
+
+/// `ir-rrd`: Item-side Ranking Regularized Distillation (Kang et al., Information Sciences
+/// 2021; authors' code IR-RRD_INS21 + DE-RRD_CIKM20 `LOO_IR_RRD_run`).  RRD on the user side,
+/// plus the same relaxed ranking loss on the item side: every epoch each item gets K_I
+/// interesting users from the teacher's top-N users of the item (p(r) ∝ exp(-r/T_I), teacher
+/// order) and L_I uninteresting users; each batch applies it to the items of the batch users'
+/// RRD lists (interesting ∪ uninteresting), as the authors' loop does, not to the BPR items.
+public final class ItemSideRelaxedRankingDistillation: DistillationMethod {
+    public static let key = "ir-rrd"
+    public static let summary = "RRD plus an item-side relaxed ranking of each item's top users as a regulariser (Kang et al., Inf. Sci. 2021)"
+    public static let requiresTeacher = true
+    public static let defaults: [String: ConfigValue] = RelaxedRankingDistillation.defaults.merging([
+        "N_I": .number(500), "K_I": .number(20), "L_I": .number(20), "T_I": .number(10), "lambda_I": .number(5e-4),
+    ]) { a, _ in a }
+
+    public let hyperparameters: [String: ConfigValue]
+    /// The user side is RRD itself, held as a part (same hyperparameter names).
+    let userSide: RelaxedRankingDistillation
+    let listLength: Int
+    let interesting: Int
+    let uninteresting: Int
+    let temperature: Double
+    let weight: Float
+    var sampler: RelaxedRankingSampler?
+    var draw: RelaxedRankingSampler.Draw?
+
+    public init(hyperparameters: [String: ConfigValue]) throws {
+        let h = try Self.resolve(hyperparameters)
+        self.hyperparameters = h
+        userSide = try RelaxedRankingDistillation(hyperparameters: h.filter { RelaxedRankingDistillation.defaults[$0.key] != nil })
+        listLength = try Self.integer(h, "N_I", in: 1...100_000)
+        interesting = try Self.integer(h, "K_I", in: 1...listLength)
+        uninteresting = try Self.integer(h, "L_I", in: 0...100_000)
+        temperature = try Self.number(h, "T_I", in: 1e-6...1e9)
+        weight = Float(try Self.number(h, "lambda_I", in: 0...1e6))
+    }
+
+    public var deviations: [String] {
+        userSide.deviations + ["the item-side top-N users exclude the item's training users (as the user side excludes training items)"]
+    }
+
+    public func prepare(_ context: DistillationContext) throws {
+        try userSide.prepare(context)
+        let lists = try context.requireArtefacts(Self.key).topUsersPerItem(listLength)
+        sampler = RelaxedRankingSampler(side: .item, lists: lists, train: context.split.train, interesting: interesting,
+                                        uninteresting: uninteresting, temperature: temperature)
+    }
+
+    public func beginEpoch(_ epoch: Int, _ context: DistillationContext) throws {
+        try userSide.beginEpoch(epoch, context)
+        draw = sampler?.draw(epoch: epoch, seed: context.seed, purpose: "ir-rrd/item-lists", threads: context.threads)
+    }
+
+    public func addLoss(_ batch: TrainingBatch, _ context: DistillationContext, gradients: inout ScoreGradients) -> Double {
+        var loss = userSide.addLoss(batch, context, gradients: &gradients)
+        guard let draw, let userDraw = userSide.draw else { return loss }
+        // B_I: the items of the batch users' lists, each once, in order of first appearance.
+        var seen = Set<Int32>(), items: [Int32] = []
+        for u in batch.uniqueUsers {
+            for i in userDraw.interesting(Int(u)) + userDraw.uninteresting(Int(u)) where seen.insert(i).inserted { items.append(i) }
+        }
+        for i in items {
+            loss += RelaxedRankingLoss.add(context.student, side: .item, fixed: i, list: draw.interesting(Int(i)),
+                                           below: draw.uninteresting(Int(i)), weight: weight, into: &gradients)
+        }
+        return loss
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+
+/// The Plackett-Luce "relaxed ranking" loss (RRD, IR-RRD, DCD; later HetComp): an ordered list
+/// must come first, in its order, above an unordered `below` set,
+///
+///     PL(list, below) = -Σ_k [ s_k - log( Σ_{q>=k} exp s_q + Σ_b exp s_b ) ],
+///
+/// written once as a function of scores.  The denominators are a reverse cumulative
+/// log-sum-exp and the gradients are formed from log-domain partial sums, so no exponential of
+/// a raw score is ever taken: any finite scores (±80, ±1e4) give a finite loss and gradients.
+public enum RelaxedRankingLoss {
+    /// log(exp a + exp b), exact for -inf.
+    @inlinable @inline(__always)
+    static func logAddExp(_ a: Double, _ b: Double) -> Double {
+        if a == -.infinity { return b }
+        if b == -.infinity { return a }
+        return max(a, b) + log1p(exp(-abs(a - b)))
+    }
+
+    /// The loss; writes d loss / d score of every list and below entry into the gradient
+    /// buffers (same lengths as the scores, overwritten).
+    ///
+    /// With D_k = log(Σ_{q>=k} exp s_q + Σ_b exp s_b) the loss is Σ_k (D_k - s_k), so
+    /// d/d s_j = Σ_{k<=j} exp(s_j - D_k) - 1 for a list entry and Σ_k exp(s_b - D_k) for a below
+    /// entry; A_j = log Σ_{k<=j} exp(-D_k) is accumulated in the log domain and each exponent
+    /// s + A is at most log K.
+    public static func evaluate(list: UnsafeBufferPointer<Float>, below: UnsafeBufferPointer<Float>,
+                                listGradient: UnsafeMutableBufferPointer<Float>,
+                                belowGradient: UnsafeMutableBufferPointer<Float>) -> Double {
+        precondition(listGradient.count == list.count && belowGradient.count == below.count)
+        let k = list.count
+        guard k > 0 else {
+            for b in 0..<below.count { belowGradient[b] = 0 }
+            return 0
+        }
+        var belowLSE = -Double.infinity
+        for b in 0..<below.count { belowLSE = logAddExp(belowLSE, Double(below[b])) }
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: k) { d in
+            var running = belowLSE
+            var loss = 0.0
+            for q in stride(from: k - 1, through: 0, by: -1) {
+                running = logAddExp(running, Double(list[q]))
+                d[q] = running
+                loss += running - Double(list[q])
+            }
+            var a = -Double.infinity
+            for j in 0..<k {
+                a = logAddExp(a, -d[j])
+                listGradient[j] = Float(exp(Double(list[j]) + a) - 1)
+            }
+            for b in 0..<below.count { belowGradient[b] = Float(exp(Double(below[b]) + a)) }
+            return loss
+        }
+    }
+
+    /// Array convenience for `evaluate` (tests, small callers).
+    public static func evaluate(list: [Float], below: [Float]) -> (loss: Double, list: [Float], below: [Float]) {
+        var gl = [Float](repeating: 0, count: list.count), gb = [Float](repeating: 0, count: below.count)
+        let loss = list.withUnsafeBufferPointer { l in
+            below.withUnsafeBufferPointer { b in
+                gl.withUnsafeMutableBufferPointer { glp in
+                    gb.withUnsafeMutableBufferPointer { gbp in evaluate(list: l, below: b, listGradient: glp, belowGradient: gbp) }
+                }
+            }
+        }
+        return (loss, gl, gb)
+    }
+}
+
+extension RelaxedRankingLoss {
+    /// Whose scores a list ranks: one user's items (user side, RRD) or one item's users (item
+    /// side, IR-RRD and DCD).
+    public enum Side: String, Sendable { case user, item }
+
+    /// `weight` × PL(list, below) over the student's scores of `fixed` (a user on the user side,
+    /// an item on the item side) against the entries of `list` and `below`; appends the weighted
+    /// score gradients to `g` and returns the weighted loss.
+    public static func add(_ model: any RankingModel, side: Side, fixed: Int32, list: [Int32], below: [Int32],
+                           weight: Float, into g: inout ScoreGradients) -> Double {
+        let f = Int(fixed)
+        func score(_ other: Int32) -> Float {
+            side == .user ? model.score(user: f, item: Int(other)) : model.score(user: Int(other), item: f)
+        }
+        let ls = list.map(score), bs = below.map(score)
+        let (loss, gl, gb) = evaluate(list: ls, below: bs)
+        for (e, d) in zip(list, gl) { append(side, fixed, e, weight * d, &g) }
+        for (e, d) in zip(below, gb) { append(side, fixed, e, weight * d, &g) }
+        return Double(weight) * loss
+    }
+
+    @inline(__always)
+    static func append(_ side: Side, _ fixed: Int32, _ other: Int32, _ d: Float, _ g: inout ScoreGradients) {
+        if side == .user { g.append(user: fixed, item: other, d) } else { g.append(user: other, item: fixed, d) }
+    }
+}
