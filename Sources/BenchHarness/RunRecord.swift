@@ -36,7 +36,8 @@ public struct RunRecord: Codable, Sendable {
         public let runKey: String
         public let cacheKey: String
         public let dimension: Int
-        public let testSelectionMetric: Double
+        /// nil in validation-only runs (searches never read test).
+        public let testSelectionMetric: Double?
     }
 
     public let formatVersion: Int

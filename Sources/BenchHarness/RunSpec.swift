@@ -20,8 +20,9 @@ public struct RunSpec: Codable, Sendable, Hashable {
     public var seed: UInt64
     public var training: TrainingConfig
     public var teacherTraining: TrainingConfig
-    /// The tuned-settings file `training` and `teacherTraining` took their searched values from,
-    /// if any (the values themselves are in the configs and the identity).
+    /// The tuned-settings file `training`, `teacherTraining` and tuned method hyperparameters
+    /// took their values from, if any (the values themselves are in the configs, the
+    /// hyperparameters and the identity).
     public var trainingSource: String?
     /// How latency is probed: not part of the run's identity (changing it retrains nothing).
     public var latency: LatencySettings
@@ -131,9 +132,15 @@ extension Suite {
                 }
                 try add(MethodRegistry.teacherKey, MethodRegistry.teacherKey, [:], teacherDimension, 1, from: "teacher_dim (\(teacherDimension))")
                 for (k, m) in methods.enumerated() {
+                    // The variant is named from the suite's own values; a tuned choice is in
+                    // the hyperparameters (and so the identity) and `trainingSource` names its file.
+                    let hp: [String: ConfigValue]
+                    do { hp = try MethodRegistry.type(for: m.key).resolve(hyperparameters(of: m, on: d.name)) } catch {
+                        throw SuiteError(file: "", field: "hparams", reason: "\(tunedTraining[d.name]?.source ?? "") (\(m.key)): \(error)")
+                    }
                     for (j, phi) in phis.enumerated() {
                         let dim = studentDimension(phi: phi)
-                        try add(m.key, variants[k].variant, variants[k].hyperparameters, dim, phi,
+                        try add(m.key, variants[k].variant, hp, dim, phi,
                                 from: "methods[\(k)] (\(variants[k].variant)) at phi[\(j)] = \(phi) (d=\(dim))")
                     }
                 }

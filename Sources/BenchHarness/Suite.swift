@@ -64,6 +64,32 @@ public struct Suite: Codable, Sendable, Hashable {
         public var source: String
         public var teacher: TunedSettings.Settings?
         public var student: TunedSettings.Settings?
+        /// Per method key, the hyperparameters its validation search chose; a suite's explicit
+        /// hyperparameters override them.
+        public var methods: [String: [String: ConfigValue]] = [:]
+
+        public init(source: String, teacher: TunedSettings.Settings?, student: TunedSettings.Settings?, methods: [String: [String: ConfigValue]] = [:]) {
+            self.source = source
+            self.teacher = teacher
+            self.student = student
+            self.methods = methods
+        }
+
+        enum CodingKeys: String, CodingKey { case source, teacher, student, methods }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            source = try c.decode(String.self, forKey: .source)
+            teacher = try c.decodeIfPresent(TunedSettings.Settings.self, forKey: .teacher)
+            student = try c.decodeIfPresent(TunedSettings.Settings.self, forKey: .student)
+            methods = try c.decodeIfPresent([String: [String: ConfigValue]].self, forKey: .methods) ?? [:]
+        }
+    }
+
+    /// The hyperparameters method entry `m` runs with on `dataset`: the tuned choice for that
+    /// dataset (if any) overlaid with the suite's explicit values.
+    public func hyperparameters(of m: MethodSpec, on dataset: String) -> [String: ConfigValue] {
+        (tunedTraining[dataset]?.methods[m.key] ?? [:]).merging(m.hyperparameters) { _, explicit in explicit }
     }
 
     /// The training config of `role` on `dataset`: the suite's, with the tuned settings applied.
@@ -246,7 +272,8 @@ extension Suite {
                 guard tuned.dataset == d.name, tuned.family == suite.family, tuned.evaluationProtocol == suite.evaluationProtocol else {
                     throw SuiteError(file: file, field: "hparams", reason: "\(path) was tuned for \(tuned.dataset), \(tuned.family), \(tuned.evaluationProtocol.rawValue), not \(d.name), \(suite.family), \(suite.evaluationProtocol.rawValue); rerun `bench tune --write \(path)` for this setting")
                 }
-                suite.tunedTraining[d.name] = TunedTraining(source: source, teacher: tuned.teacher?.chosen, student: tuned.student?.chosen)
+                suite.tunedTraining[d.name] = TunedTraining(source: source, teacher: tuned.teacher?.chosen, student: tuned.student?.chosen,
+                                                            methods: (tuned.methods ?? [:]).mapValues(\.chosen))
             }
         }
         if let l = root["latency"] {
@@ -301,6 +328,11 @@ extension Suite {
         for (dataset, tuned) in tunedTraining.sorted(by: { $0.key < $1.key }) {
             for role in TunedSettings.Role.allCases {
                 do { try self.training(for: dataset, role).validate() } catch { throw bad("hparams", "\(tuned.source) (\(role.rawValue)): \(error)") }
+            }
+            for m in methods {
+                do { _ = try MethodRegistry.make(m.key, hyperparameters: hyperparameters(of: m, on: dataset)) } catch {
+                    throw bad("hparams", "\(tuned.source) (\(m.key)): \(error)")
+                }
             }
         }
         _ = try expand()

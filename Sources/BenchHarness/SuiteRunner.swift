@@ -15,6 +15,9 @@ public final class SuiteRunner {
     /// False: no latency probe and training time recorded as 0, so two runs can be compared
     /// byte for byte (resume tests, determinism checks).
     public let recordTiming: Bool
+    /// True for hyperparameter searches: runs are evaluated on validation only; test is never
+    /// read (records carry no test metrics) and latency is not probed.
+    public let validationOnly: Bool
 
     private var datasets: [String: Result<Interactions, Error>] = [:]
     private var dataSources: [String: Result<String, Error>] = [:]
@@ -24,8 +27,9 @@ public final class SuiteRunner {
 
     public init(suite: Suite, store: ResultsStore, threads: Int? = nil, progress: ProgressReporter = ProgressReporter(),
                 teachers: TeacherCache = TeacherCache(), commandLine: String = CommandLine.arguments.joined(separator: " "),
-                recordTiming: Bool = true) {
-        self.recordTiming = recordTiming
+                recordTiming: Bool = true, validationOnly: Bool = false) {
+        self.recordTiming = recordTiming && !validationOnly
+        self.validationOnly = validationOnly
         self.suite = suite
         self.store = store
         self.threads = threads ?? suite.threads
@@ -93,12 +97,17 @@ public final class SuiteRunner {
                 progress.finishRun("\(spec.key): FAILED: \(record.failure ?? "")", seconds: seconds)
             } else {
                 let m = suite.evaluationProtocol.selectionMetric
-                progress.finishRun(String(format: "%@: test %@ %.4f, epoch %d, p50 %.1f µs, %.1f s", spec.key, m,
-                                          record.test[m] ?? .nan, record.selectedEpoch, record.latency?.p50 ?? .nan, seconds), seconds: seconds)
+                if validationOnly {
+                    progress.finishRun(String(format: "%@: validation %@ %.4f, epoch %d, %.1f s", spec.key, m,
+                                              record.validation[m] ?? .nan, record.selectedEpoch, seconds), seconds: seconds)
+                } else {
+                    progress.finishRun(String(format: "%@: test %@ %.4f, epoch %d, p50 %.1f µs, %.1f s", spec.key, m,
+                                              record.test[m] ?? .nan, record.selectedEpoch, record.latency?.p50 ?? .nan, seconds), seconds: seconds)
+                }
                 for w in record.warnings { progress.log("  warning: \(w)") }
             }
         }
-        try ResultsSummary.write(store: store, protocol: suite.evaluationProtocol, suite: suite.name)
+        if !validationOnly { try ResultsSummary.write(store: store, protocol: suite.evaluationProtocol, suite: suite.name) }
         manifest.finishedAt = Self.timestamp()
         manifest.invocations[manifest.invocations.count - 1].finishedAt = manifest.finishedAt
         manifest.invocations[manifest.invocations.count - 1].outcome = "finished"
@@ -185,22 +194,22 @@ public final class SuiteRunner {
             }
         }
         let validation = evaluator.evaluate(model, part: .validation, threads: threads)
-        let test = evaluator.evaluate(model, part: .test, threads: threads, keepTopK: true)
+        let test = validationOnly ? nil : evaluator.evaluate(model, part: .test, threads: threads, keepTopK: true)
         lastEvaluation = test
-        let latency = recordTiming ? LatencyProbe.measure(model, split: split, users: test.users, settings: spec.latency) : nil
+        let latency = recordTiming ? test.map { LatencyProbe.measure(model, split: split, users: $0.users, settings: spec.latency) } : nil
         BLAS.setThreads(threads)
-        let teacherTest = spec.isTeacher ? test : evaluator.evaluate(teacher, part: .test, threads: threads)
+        let teacherTest = validationOnly ? nil : spec.isTeacher ? test : evaluator.evaluate(teacher, part: .test, threads: threads)
         let selection = spec.evaluationProtocol.selectionMetric
         var record = RunRecord(
             formatVersion: RunRecord.currentFormat, key: spec.key, configHash: hash, identity: identity, spec: spec, status: .finished,
             failure: nil, warnings: warnings, deviations: method?.deviations ?? [], datasetHash: data.contentHash, splitHash: split.hash,
             selectionMetric: selection, selectedEpoch: outcome.bestEpoch, epochsRun: outcome.epochsRun,
             trainingStatus: outcome.status.rawValue, trainSeconds: recordTiming ? outcome.seconds : 0,
-            validation: validation.metrics, test: test.metrics, learningCurve: outcome.curve, latency: latency,
+            validation: validation.metrics, test: test?.metrics ?? [:], learningCurve: outcome.curve, latency: latency,
             model: .init(family: spec.family, dimension: spec.dimension, parameters: model.parameterCount,
                          inferenceBytes: model.inferenceBytes, trainingOnlyParameters: method?.trainingOnlyParameterCount ?? 0),
             teacher: .init(runKey: spec.teacherKey,
-                           cacheKey: teacherEntry.cacheKey, dimension: spec.teacherDimension, testSelectionMetric: teacherTest.value(selection)),
+                           cacheKey: teacherEntry.cacheKey, dimension: spec.teacherDimension, testSelectionMetric: teacherTest?.value(selection)),
             codeRevision: EnvironmentFingerprint.revisionLabel)
         record.cost = cost
         return record

@@ -100,6 +100,66 @@ public struct TunedSettings: Codable, Sendable, Hashable {
         }
     }
 
+    /// A validation search over one method's hyperparameters (`bench tune --suite --method
+    /// --grid`), each point with every hyperparameter it resolved to, and its choice.
+    public struct MethodSearch: Codable, Sendable, Hashable {
+        public struct Point: Codable, Sendable, Hashable {
+            public var hyperparameters: [String: ConfigValue]
+            public var bestEpoch: Int
+            public var epochsRun: Int
+            /// nil: the run failed (its reason is in `failure`).
+            public var validation: Double?
+            public var failure: String?
+
+            enum CodingKeys: String, CodingKey { case hyperparameters, bestEpoch = "best_epoch", epochsRun = "epochs_run", validation, failure }
+
+            public init(hyperparameters: [String: ConfigValue], bestEpoch: Int, epochsRun: Int, validation: Double?, failure: String?) {
+                self.hyperparameters = hyperparameters
+                self.bestEpoch = bestEpoch
+                self.epochsRun = epochsRun
+                self.validation = validation
+                self.failure = failure
+            }
+        }
+
+        public var chosen: [String: ConfigValue]
+        public var dimension: Int
+        public var seed: UInt64
+        /// The student training settings the search trained with (as they were then).
+        public var training: Settings
+        public var maxEpochs: Int
+        public var selection: String
+        public var grid: [Point]
+
+        enum CodingKeys: String, CodingKey { case chosen, dimension = "dim", seed, training, maxEpochs = "max_epochs", selection, grid }
+
+        /// The search over `grid`, choosing the highest validation value (the first on ties).
+        public init(grid: [Point], dimension: Int, seed: UInt64, training: Settings, maxEpochs: Int, selection: String) throws {
+            let finished = grid.filter { $0.validation != nil }
+            guard let best = finished.max(by: { $0.validation! < $1.validation! }) else {
+                throw HarnessError("no grid point finished, so nothing can be chosen: \(grid.compactMap(\.failure).first ?? "empty grid")")
+            }
+            chosen = finished.first { $0.validation == best.validation }!.hyperparameters
+            self.grid = grid
+            self.dimension = dimension
+            self.seed = seed
+            self.training = training
+            self.maxEpochs = maxEpochs
+            self.selection = selection
+        }
+
+        /// Extended by `other`'s points when both searched the same way (dimension, seed,
+        /// training, budget, selection); a point searched again takes the new result.
+        /// Otherwise `other` replaces it.
+        public func extended(by other: MethodSearch) throws -> MethodSearch {
+            guard dimension == other.dimension, seed == other.seed, training == other.training, maxEpochs == other.maxEpochs,
+                  selection == other.selection else { return other }
+            let added = Set(other.grid.map(\.hyperparameters))
+            return try MethodSearch(grid: grid.filter { !added.contains($0.hyperparameters) } + other.grid, dimension: dimension, seed: seed,
+                                    training: training, maxEpochs: maxEpochs, selection: selection)
+        }
+    }
+
     public enum Role: String, CaseIterable, Sendable { case teacher, student }
 
     public var formatVersion = TunedSettings.currentFormat
@@ -108,9 +168,11 @@ public struct TunedSettings: Codable, Sendable, Hashable {
     public var evaluationProtocol: EvaluationProtocol
     public var teacher: Search?
     public var student: Search?
+    /// Per method key, its hyperparameter search (absent: the method's defaults).
+    public var methods: [String: MethodSearch]?
 
     enum CodingKeys: String, CodingKey {
-        case formatVersion = "format_version", dataset, family, evaluationProtocol = "protocol", teacher, student
+        case formatVersion = "format_version", dataset, family, evaluationProtocol = "protocol", teacher, student, methods
     }
 
     public init(dataset: String, family: String, evaluationProtocol: EvaluationProtocol) {

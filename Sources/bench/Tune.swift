@@ -3,12 +3,18 @@ import BenchHarness
 import DistillKit
 import Foundation
 
-/// `bench tune`: a validation grid search over BPR-MF training settings.  Prints one line per
-/// grid point (validation, plus test of that point, clearly labelled and never used to choose);
-/// with `--write` it records the search and its choice for one role in a tuned-settings file
-/// that suites read through `hparams:` (docs/tuning.md).
+/// `bench tune`: validation grid searches (docs/tuning.md).
+///
+/// Without `--method`: BPR-MF training settings for one dataset; one line per grid point
+/// (validation, plus that point's test value, clearly labelled and never used to choose); with
+/// `--write FILE --role R` the search and its choice go into that tuned-settings file.
+///
+/// With `--suite FILE --method KEY --grid name=v1,v2 ...`: one method's hyperparameters on every
+/// dataset of the suite, validation only (test is never evaluated); with `--write FOLDER` each
+/// dataset's search and choice go into `FOLDER/<dataset>.yaml`, which suites read through
+/// `hparams:`.
 struct Tune: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Grid-search BPR-MF training settings on the validation split.")
+    static let configuration = CommandConfiguration(abstract: "Grid-search training settings, or a method's hyperparameters, on the validation split.")
 
     @Option(help: "Dataset name.") var dataset = "ml-100k"
     @Option(help: "Protocol: holdout or loo-499.") var `protocol` = "holdout"
@@ -21,20 +27,34 @@ struct Tune: ParsableCommand {
     @Option(help: "Comma-separated batch sizes.") var batch = "1024"
     @Option(help: "Maximum epochs.") var maxEpochs = 200
     @Option(help: "Threads.") var threads = 2
-    @Option(help: "Tuned-settings file to record the search and its choice in (e.g. benchmarks/hparams/ml-1m.yaml).") var write: String?
-    @Option(help: "Which settings the search is for: teacher or student (with --write).") var role: String?
+    @Option(help: "Training settings: the tuned-settings file to record the search in (e.g. benchmarks/hparams/ml-1m.yaml). Method search: the folder of per-dataset files (e.g. benchmarks/hparams).") var write: String?
+    @Option(help: "Which settings the search is for: teacher or student (training settings, with --write).") var role: String?
+    @Option(help: "Suite file whose datasets, training and teacher a method search uses.") var suite: String?
+    @Option(help: "Method key to search hyperparameters of (with --suite and --grid).") var method: String?
+    @Option(help: "A hyperparameter and its values, name=v1,v2,... (repeat for a product grid).") var grid: [String] = []
+    @Option(help: "Method search: scratch results folder for the search runs.") var scratch = "results/tune"
 
     func validate() throws {
+        if method != nil || suite != nil || !grid.isEmpty {
+            guard method != nil, suite != nil, !grid.isEmpty else {
+                throw ValidationError("a method search needs --suite FILE, --method KEY and at least one --grid name=v1,v2")
+            }
+            guard role == nil else { throw ValidationError("--role is for training-setting searches; a method search writes the method's entry") }
+        }
         guard dim >= 1 else { throw ValidationError("--dim must be >= 1, got \(dim)") }
         guard maxEpochs >= 1 else { throw ValidationError("--max-epochs must be >= 1, got \(maxEpochs)") }
         guard threads >= 1 else { throw ValidationError("--threads must be >= 1, got \(threads)") }
-        if write != nil, role.flatMap(TunedSettings.Role.init(rawValue:)) == nil {
+        if method == nil, write != nil, role.flatMap(TunedSettings.Role.init(rawValue:)) == nil {
             throw ValidationError("--write needs --role teacher or --role student")
         }
     }
 
     func run() throws {
         noteDebugBuild()
+        if let method, let suite {
+            do { try searchMethod(method, suitePath: suite) } catch { throw fail(error) }
+            return
+        }
         do {
             guard let p = EvaluationProtocol(rawValue: `protocol`) else { throw HarnessError("--protocol: unknown protocol '\(`protocol`)'; one of holdout, loo-499") }
             func list(_ s: String, _ option: String) throws -> [Double] {
@@ -80,5 +100,46 @@ struct Tune: ParsableCommand {
                 print("\(write): \(role.rawValue) settings chosen on validation: lr \(c.learningRate), weight_decay \(c.weightDecay), negatives \(c.negatives), init_std \(c.initStd), batch_size \(c.batchSize)")
             }
         } catch { throw fail(error) }
+    }
+
+    /// `--grid name=v1,v2`: numbers stay numbers, true/false are booleans, anything else a string.
+    static func parseGrid(_ entries: [String]) throws -> [(name: String, values: [ConfigValue])] {
+        try entries.map { e in
+            let parts = e.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                throw HarnessError("--grid '\(RunKeyName.short(e))': expected name=v1,v2,... (e.g. --grid lambda=0.001,0.01)")
+            }
+            let values = parts[1].split(separator: ",", omittingEmptySubsequences: false).map { raw -> ConfigValue in
+                let v = raw.trimmingCharacters(in: .whitespaces)
+                if let d = Double(v), d.isFinite { return .number(d) }
+                if v == "true" || v == "false" { return .bool(v == "true") }
+                return .string(v)
+            }
+            if values.contains(.string("")) { throw HarnessError("--grid \(parts[0]): an empty value in '\(RunKeyName.short(parts[1]))'") }
+            return (parts[0], values)
+        }
+    }
+
+    func searchMethod(_ method: String, suitePath: String) throws {
+        let suite = try Suite.load(path: suitePath)
+        let tuner = try MethodTuner(suite: suite, method: method, grid: try Self.parseGrid(grid), dimension: dim, seed: seed, scratchRoot: scratch,
+                                    settingsFolder: write)
+        let searches = try tuner.run(threads: threads, progress: ProgressReporter())
+        print("dataset\tvariant\tbest_epoch\tepochs\tvalid_\(suite.evaluationProtocol.selectionMetric)")
+        for d in suite.datasets {
+            guard let search = searches[d.name] else { continue }
+            for p in search.grid {
+                let values = grid.compactMap { $0.split(separator: "=").first }.map { n in "\(n)=\(p.hyperparameters[String(n)]?.description ?? "?")" }
+                print("\(d.name)\t\(values.joined(separator: " "))\t\(p.bestEpoch)\t\(p.epochsRun)\t\(p.validation.map { String(format: "%.4f", $0) } ?? "failed: \(p.failure ?? "")")")
+            }
+            func spelled(_ hp: [String: ConfigValue]) -> String { hp.keys.sorted().map { "\($0)=\(hp[$0]!)" }.joined(separator: " ") }
+            let chosen = spelled(search.chosen)
+            if let write {
+                let (path, recorded) = try tuner.write(search, dataset: d.name, folder: write)
+                print("\(path): \(method) chosen on validation over \(recorded.grid.count) point(s): \(spelled(recorded.chosen))")
+            } else {
+                print("\(d.name): \(method) best on validation: \(chosen) (not written; add --write FOLDER)")
+            }
+        }
     }
 }

@@ -14,7 +14,9 @@ public enum ConfigValue: Codable, Sendable, Hashable, CustomStringConvertible {
     public func encode(to encoder: Encoder) throws {
         var c = encoder.singleValueContainer()
         switch self {
-        case .number(let d): try c.encode(d)
+        // Whole numbers as integers (K: 40, not 4e+1, in YAML); JSON spells both alike, so
+        // config hashes do not change.
+        case .number(let d): if d == d.rounded() && abs(d) < 1e15 { try c.encode(Int64(d)) } else { try c.encode(d) }
         case .string(let s): try c.encode(s)
         case .bool(let b): try c.encode(b)
         }
