@@ -46,7 +46,7 @@ public final class UnbiasedDistillation: DistillationMethod {
 
     public var deviations: [String] {
         ["popularity groups: each group takes items (most popular first) while that brings its mass closer to its fair share of the interactions left, always giving exactly G groups; the code closes a group before the item that pushes it past total/G, merges a small tail and can end with another number of groups",
-         "items with no training interaction belong to the least popular group (the code leaves them out of every group)",
+         "items with no training interaction come last in popularity order, so they are in the least popular group (the code leaves them out of every group and never distils them)",
          "a tied position pair is redrawn on its own rather than redrawing all of the (user, group)'s pairs, which gives the same distribution because pairs are independent; after \(UnbiasedPairSampler.redrawLimit) ties in a row the pair becomes the tied position and its neighbour (the code retries without a bound)",
          "a (user, group) list with fewer than 2 items gives no pairs and a user's loss is the mean over the pairs it has (the code loops forever or fails there)",
          "the loss is summed over the BPR batch rows (the mean over each row user's pairs), matching the scale of our summed BPR; the code averages over rows and adds it to a mean BPR, the same ratio",
@@ -54,7 +54,8 @@ public final class UnbiasedDistillation: DistillationMethod {
          "only the equal per-group quota is implemented (the code's group weight exponent lamda at its default 0)"]
     }
 
-    /// The teacher artefact's name: every parameter it depends on, including the group rule.
+    /// The teacher artefact's name: every parameter it depends on, including the group rule
+    /// (bump "popgroups-v1" if `PopularityGroups`' cut rule ever changes).
     var listsName: String { "unkd-group-top-items-G\(groupCount)-n\(listLength)-unobserved-popgroups-v1" }
 
     public func prepare(_ context: DistillationContext) throws {
