@@ -19,7 +19,8 @@ import Testing
         let (store, golden) = try Self.fixture("pass")
         let check = try GoldenCheck.run(store, against: golden)
         #expect(check.passed && check.samePlatform)
-        #expect(check.checkedValues == 2 * 6)
+        // Two runs x (6 holdout metrics + 4 per-popularity-group recalls).
+        #expect(check.checkedValues == 2 * (EvaluationProtocol.holdout.metricKeys.count + Evaluator.popularityGroupKeys.count))
         // The file round-trips bit for bit (shortest round-trip decimal text).
         let path = SuiteRunnerTests.temp("golden-pass.json")
         try golden.write(path)

@@ -3,9 +3,11 @@ public enum EvaluationPart: String, Sendable { case validation, test }
 
 /// The outcome of evaluating one model on one part of a split.
 public struct EvaluationResult: Sendable {
-    /// Metric keys in report order (`EvaluationProtocol.metricKeys`).
+    /// Metric keys in report order (`EvaluationProtocol.metricKeys`); `perUser` has these columns.
     public let metricKeys: [String]
-    /// Mean over evaluated users, by key.
+    /// Mean over evaluated users, by key; holdout results also hold the per-popularity-group
+    /// recall (`Evaluator.popularityGroupKeys`), each a mean over its own users and omitted when
+    /// no evaluated user has a held-out item in that group.
     public let metrics: [String: Double]
     /// Evaluated users (internal ids), ascending.
     public let users: [Int32]
@@ -20,15 +22,33 @@ public struct EvaluationResult: Sendable {
 /// Scores models under a split's protocol: full ranking through BLAS on blocks of users with a
 /// bounded top-K heap (holdout), or the 1 + 499 candidate ranking (LOO-499).  The users x items
 /// score matrix is never materialised.
+///
+/// Holdout also reports recall@20 inside each of 4 popularity groups of the train split
+/// (`PopularityGroups`, "recall@20/pop1" = most popular): for a user with held-out items in
+/// group g, hits of group g in the top 20 / held-out items of group g; the metric is the mean over
+/// those users only.  (UnKD's code divides by all evaluated users instead.)  LOO-499 has one
+/// held-out item per user, so it reports no group metrics.
 public struct Evaluator: Sendable {
     public let split: Split
     public let listLength: Int
     public let blockSize: Int
+    /// The train split's popularity groups (holdout only).
+    public let popularityGroups: PopularityGroups?
+
+    /// Groups and cutoff of the per-group recall (fixed for reporting).
+    public static let popularityGroupCount = 4
+    public static let popularityGroupCutoff = 20
+    /// "recall@20/pop1" ... "recall@20/pop4".
+    public static var popularityGroupKeys: [String] {
+        (1...popularityGroupCount).map { "recall@\(popularityGroupCutoff)/pop\($0)" }
+    }
 
     public init(split: Split, listLength: Int = 50, blockSize: Int = 256) {
         self.split = split
         self.listLength = listLength
         self.blockSize = blockSize
+        popularityGroups = split.evaluationProtocol == .holdout
+            ? PopularityGroups(train: split.train, groups: Self.popularityGroupCount) : nil
     }
 
     public func evaluate(_ model: RankingModel, part: EvaluationPart, threads: Int, keepTopK: Bool = false) -> EvaluationResult {
@@ -51,8 +71,13 @@ public struct Evaluator: Sendable {
         let perUser = UnsafeMutablePointer<Double>.allocate(capacity: max(1, users.count * nKeys))
         defer { perUser.deallocate() }
         let out = SendablePointer(perUser)
+        // Per-user group recall, NaN where the user has no held-out item in the group.
+        let nGroups = popularityGroups?.count ?? 0
+        let perUserGroup = UnsafeMutablePointer<Double>.allocate(capacity: max(1, users.count * nGroups))
+        defer { perUserGroup.deallocate() }
+        let groupOut = SendablePointer(perUserGroup)
         let listBox = ListsBox(count: keepTopK ? users.count : 0)
-        let (split, listLength, blockSize) = (self.split, self.listLength, self.blockSize)
+        let (split, listLength, blockSize, groups) = (self.split, self.listLength, self.blockSize, self.popularityGroups)
         let workers = max(1, min(threads, blocks))
         // Parallel blocks each call single-threaded BLAS; one worker lets BLAS use the threads.
         BLAS.setThreads(workers > 1 ? 1 : threads)
@@ -74,15 +99,37 @@ public struct Evaluator: Sendable {
                         for i in split.train.row(u) { row[Int(i)] = -.infinity }
                         if part == .test { for i in split.valid.row(u) { row[Int(i)] = -.infinity } }
                         selector.select(row, count: nItems, into: &ranked)
-                        let values = RankingMetrics.holdoutValues(ranked, targets: Set(target.row(u)), cutoffs: cutoffs)
+                        let targets = Set(target.row(u))
+                        let values = RankingMetrics.holdoutValues(ranked, targets: targets, cutoffs: cutoffs)
                         for (m, v) in values.enumerated() { out.pointer[k * nKeys + m] = v }
+                        if let groups {
+                            let recalls = groups.recall(ranked[...], targets: targets, k: Self.popularityGroupCutoff)
+                            for (g, v) in recalls.enumerated() { groupOut.pointer[k * nGroups + g] = v }
+                        }
                         if keepTopK { listBox.set(k, ranked) }
                     }
                     b += workers
                 }
             }
         }
-        return Self.summarise(keys: keys, users: users, perUser: perUser, lists: keepTopK ? listBox.lists : [])
+        let result = Self.summarise(keys: keys, users: users, perUser: perUser, lists: keepTopK ? listBox.lists : [])
+        guard nGroups > 0 else { return result }
+        var metrics = result.metrics
+        for (key, value) in zip(Self.popularityGroupKeys, Self.groupMeans(users: users.count, groups: nGroups, perUser: perUserGroup)) {
+            if let value { metrics[key] = value }
+        }
+        return EvaluationResult(metricKeys: result.metricKeys, metrics: metrics, users: result.users, perUser: result.perUser,
+                                topK: result.topK)
+    }
+
+    /// Each group's mean over the users whose value is defined (not NaN), in user order so it is
+    /// bit-identical for any thread count; nil for a group no user has.
+    static func groupMeans(users n: Int, groups m: Int, perUser: UnsafeMutablePointer<Double>) -> [Double?] {
+        (0..<m).map { g in
+            var sum = 0.0, count = 0
+            for k in 0..<n where !perUser[k * m + g].isNaN { sum += perUser[k * m + g]; count += 1 }
+            return count > 0 ? sum / Double(count) : nil
+        }
     }
 
     private func sampledRanking(_ model: RankingModel, part: EvaluationPart, threads: Int, keepTopK: Bool) -> EvaluationResult {
