@@ -54,18 +54,3 @@ struct Datasets: ParsableCommand {
         }
     }
 }
-
-struct List: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List registered things.", subcommands: [Methods.self])
-
-    struct Methods: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Distillation methods and their defaults.")
-        func run() {
-            print("teacher\t(row) the teacher model itself")
-            for m in MethodRegistry.all {
-                let hp = m.defaults.keys.sorted().map { "\($0)=\(m.defaults[$0]!)" }.joined(separator: " ")
-                print("\(m.key)\t\(m.summary)\(hp.isEmpty ? "" : "\t\(hp)")")
-            }
-        }
-    }
-}

@@ -25,7 +25,7 @@ import Testing
         #expect(Set(Self.keys).count == Self.keys.count)
         #expect(!Self.keys.contains(MethodRegistry.teacherKey))
         for t in MethodRegistry.all {
-            #expect(!t.summary.isEmpty, "\(t.key)")
+            #expect(!t.summary.isEmpty && !t.source.isEmpty, "\(t.key)")
             #expect(t.key.allSatisfy { $0.isLowercase || $0.isNumber || $0 == "-" }, "\(t.key)")
         }
     }

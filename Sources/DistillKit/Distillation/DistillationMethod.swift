@@ -81,6 +81,8 @@ public protocol DistillationMethod: AnyObject {
     /// The key used in suite files and run keys (`rrd`, `de-rrd`, ...).
     static var key: String { get }
     static var summary: String { get }
+    /// The paper and the code this implementation follows (`bench list methods`).
+    static var source: String { get }
     static var requiresTeacher: Bool { get }
     /// Part of every run's identity: bump it when a fix changes what the method computes, and
     /// exactly the runs of this method rerun.

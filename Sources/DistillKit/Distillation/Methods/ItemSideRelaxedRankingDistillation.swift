@@ -9,6 +9,7 @@ import Foundation
 public final class ItemSideRelaxedRankingDistillation: DistillationMethod {
     public static let key = "ir-rrd"
     public static let summary = "RRD plus an item-side relaxed ranking of each item's top users as a regulariser (Kang et al., Inf. Sci. 2021)"
+    public static let source = "Kang, Hwang, Kweon, Yu: IR-RRD, Information Sciences 580, 2021; code github.com/SeongKu-Kang/IR-RRD_INS21"
     public static let requiresTeacher = true
     public static let defaults: [String: ConfigValue] = RelaxedRankingDistillation.defaults.merging([
         "N_I": .number(500), "K_I": .number(20), "L_I": .number(20), "T_I": .number(10), "lambda_I": .number(5e-4),

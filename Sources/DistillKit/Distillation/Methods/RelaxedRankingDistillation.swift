@@ -8,6 +8,7 @@ import Foundation
 public final class RelaxedRankingDistillation: DistillationMethod {
     public static let key = "rrd"
     public static let summary = "relaxed ranking distillation: the teacher's top items, sampled by rank, ranked above uninteresting ones (Kang et al., CIKM 2020)"
+    public static let source = "Kang, Hwang, Kweon, Yu: DE-RRD, CIKM 2020 (arXiv 2012.04357); code github.com/SeongKu-Kang/DE-RRD_CIKM20"
     public static let requiresTeacher = true
     public static let defaults: [String: ConfigValue] = [
         "N": .number(500), "K": .number(40), "L": .number(40), "T": .number(10), "lambda": .number(1e-3),

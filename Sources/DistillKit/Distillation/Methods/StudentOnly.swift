@@ -3,6 +3,7 @@
 public final class StudentOnly: DistillationMethod {
     public static let key = "student"
     public static let summary = "no distillation: the student trained alone (the baseline of every gain)"
+    public static let source = "the base model's own training (BPR-MF: Rendle et al., UAI 2009)"
     public static let requiresTeacher = false
     public static let defaults: [String: ConfigValue] = [:]
 

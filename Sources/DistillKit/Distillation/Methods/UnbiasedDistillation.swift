@@ -9,6 +9,7 @@ import Foundation
 public final class UnbiasedDistillation: DistillationMethod {
     public static let key = "unkd"
     public static let summary = "unbiased distillation: the teacher's pairwise orderings inside popularity groups of equal interaction mass (Chen et al., WSDM 2023)"
+    public static let source = "Chen, Chen, Feng, Zhou, He: UnKD, WSDM 2023 (arXiv 2211.14729); code github.com/chengang95/UnKD"
     public static let requiresTeacher = true
     public static let defaults: [String: ConfigValue] = [
         "G": .number(4), "pairs": .number(30), "N": .number(1000), "T": .number(20), "lambda": .number(1),
