@@ -54,6 +54,7 @@ import Testing
         final class Runaway: DistillationMethod {
             static let key = "runaway"
             static let summary = "test"
+            static let source = "test"
             static let requiresTeacher = false
             static let defaults: [String: ConfigValue] = [:]
             let hyperparameters: [String: ConfigValue] = [:]
