@@ -20,6 +20,14 @@ public struct ResultTables: Sendable {
         /// Mean over seeds of the single-thread p50 query latency in µs; nil without latency.
         public let latencyP50: Double?
         public let parameters: Int?
+        /// Mean seconds per training epoch over the seeds that timed it, and that as a multiple
+        /// of `student`'s of the same dataset and size (a method's extra cost).
+        public let secondsPerEpoch: Double?
+        public let epochCostRatio: Double?
+        /// Mean seconds of the method's preparation (teacher artefacts, computed or loaded).
+        public let prepareSeconds: Double?
+        /// Parameters used only in training (a method's own modules).
+        public let trainingOnlyParameters: Int?
         /// Metric keys whose mean is the best (ties included) among the student-sized rows of the
         /// same dataset and dimension; empty for the teacher, which is the reference, not a rival.
         public let best: Set<String>
@@ -43,13 +51,18 @@ public struct ResultTables: Sendable {
             GroupKey(dataset: $0.spec.dataset.name, method: $0.spec.variant, dimension: $0.spec.dimension)
         }.mapValues { $0.sorted { $0.spec.seed < $1.spec.seed } }
         let metrics = groups.mapValues { runs in
-            p.metricKeys.reduce(into: [String: Summary]()) { out, m in
+            Evaluator.reportedMetricKeys(p).reduce(into: [String: Summary]()) { out, m in
                 let values = runs.compactMap { $0.test[m] }
                 if !values.isEmpty { out[m] = Summary(values) }
             }
         }
         let keys = groups.keys.sorted(by: Self.tableOrder)
         let selection = p.selectionMetric
+        // Timing of runs that were timed (a `--no-timing` run records none).
+        let epochSeconds = groups.mapValues { runs -> Double? in
+            let t = runs.compactMap { $0.cost?.secondsPerEpoch }.filter { $0 > 0 }
+            return t.isEmpty ? nil : Summary(t).mean
+        }
         rows = keys.map { k in
             let runs = groups[k]!, mine = metrics[k]!
             var gain: Double?
@@ -69,9 +82,15 @@ public struct ResultTables: Sendable {
                 }
             }
             let latencies = runs.compactMap { $0.latency?.p50 }
+            let perEpoch = epochSeconds[k] ?? nil
+            let studentEpoch = epochSeconds[GroupKey(dataset: k.dataset, method: StudentOnly.key, dimension: k.dimension)] ?? nil
+            let prepare = runs.compactMap { $0.cost?.prepareSeconds }
             return Row(dataset: k.dataset, method: k.method, dimension: k.dimension, seeds: runs.count, metrics: mine,
                        gainPercent: gain, latencyP50: latencies.isEmpty ? nil : Summary(latencies).mean,
-                       parameters: runs.first?.model?.parameters, best: best)
+                       parameters: runs.first?.model?.parameters,
+                       secondsPerEpoch: perEpoch, epochCostRatio: perEpoch.flatMap { e in studentEpoch.map { e / $0 } },
+                       prepareSeconds: prepare.isEmpty ? nil : Summary(prepare).mean,
+                       trainingOnlyParameters: runs.first?.model?.trainingOnlyParameters, best: best)
         }
     }
 
@@ -141,6 +160,26 @@ public struct ResultTables: Sendable {
             for row in rows where row.dataset == dataset {
                 out += "| " + cells(row, Self.markdownNotation).joined(separator: " | ") + " |\n"
             }
+            let groupKeys = Evaluator.reportedMetricKeys(p).filter { !p.metricKeys.contains($0) }
+            if !groupKeys.isEmpty, rows.contains(where: { $0.dataset == dataset && groupKeys.contains(where: $0.metrics.keys.contains) }) {
+                out += "\nRecall@\(Evaluator.popularityGroupCutoff) inside the train split's \(groupKeys.count) popularity groups of equal interaction mass (pop1 = most popular):\n\n"
+                out += "| method | d | " + groupKeys.map { $0.split(separator: "/").last.map(String.init) ?? $0 }.joined(separator: " | ") + " |\n"
+                out += "|---|---:|" + String(repeating: "---:|", count: groupKeys.count) + "\n"
+                for row in rows where row.dataset == dataset {
+                    out += "| \(row.method) | \(row.dimension) | " + groupKeys.map { k in row.metrics[k].map { String(format: "%.4f", $0.mean) } ?? "–" }
+                        .joined(separator: " | ") + " |\n"
+                }
+            }
+            if rows.contains(where: { $0.dataset == dataset && !$0.isTeacher && $0.secondsPerEpoch != nil }) {
+                out += "\nTraining cost (mean over seeds): seconds per epoch, its multiple of `\(StudentOnly.key)`'s, the method's preparation "
+                    + "(teacher artefacts computed or loaded) and its training-only parameters:\n\n"
+                out += "| method | d | s/epoch | × student | prepare s | training-only params |\n|---|---:|---:|---:|---:|---:|\n"
+                for row in rows where row.dataset == dataset && !row.isTeacher {
+                    out += "| \(row.method) | \(row.dimension) | " + [row.secondsPerEpoch.map { String(format: "%.3f", $0) } ?? "–",
+                        row.epochCostRatio.map { String(format: "%.2f", $0) } ?? "–", row.prepareSeconds.map { String(format: "%.2f", $0) } ?? "–",
+                        row.trainingOnlyParameters.map { "\($0)" } ?? "–"].joined(separator: " | ") + " |\n"
+                }
+            }
         }
         if !failed.isEmpty {
             out += "\n## Failed runs\n\n"
@@ -194,14 +233,18 @@ public struct ResultTables: Sendable {
         let p = evaluationProtocol, selection = p.selectionMetric
         func number(_ x: Double?) -> String { x.map { $0.isNaN ? "" : "\($0)" } ?? "" }
         var header = ["dataset", "protocol", "method", "dim", "seeds"]
-        header += p.metricKeys.flatMap { ["\($0)_mean", "\($0)_std"] }
-        header += ["gain_\(selection)_pct", "latency_p50_us_mean", "params", "best_\(selection)"]
+        let reported = Evaluator.reportedMetricKeys(p)
+        header += reported.flatMap { ["\($0)_mean", "\($0)_std"] }
+        header += ["gain_\(selection)_pct", "latency_p50_us_mean", "params", "best_\(selection)",
+                   "seconds_per_epoch_mean", "epoch_cost_vs_student", "prepare_seconds_mean", "training_only_params"]
         var lines = [header.joined(separator: ",")]
         for row in rows {
             var cells = [row.dataset, p.rawValue, row.method, "\(row.dimension)", "\(row.seeds)"]
-            cells += p.metricKeys.flatMap { [number(row.metrics[$0]?.mean), number(row.metrics[$0]?.standardDeviation)] }
+            cells += reported.flatMap { [number(row.metrics[$0]?.mean), number(row.metrics[$0]?.standardDeviation)] }
             cells += [number(row.gainPercent), number(row.latencyP50), row.parameters.map { "\($0)" } ?? "",
-                      row.isTeacher ? "" : row.best.contains(selection) ? "1" : "0"]
+                      row.isTeacher ? "" : row.best.contains(selection) ? "1" : "0",
+                      number(row.secondsPerEpoch), number(row.epochCostRatio), number(row.prepareSeconds),
+                      row.trainingOnlyParameters.map { "\($0)" } ?? ""]
             lines.append(cells.map(ResultsSummary.csvField).joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"

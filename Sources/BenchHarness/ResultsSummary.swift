@@ -5,10 +5,11 @@ import Foundation
 /// records after each suite: `summary.csv` plus `tables/` (see `ResultTables`).
 public enum ResultsSummary {
     public static func csv(_ records: [RunRecord], protocol p: EvaluationProtocol) -> String {
-        let metrics = p.metricKeys
+        let metrics = Evaluator.reportedMetricKeys(p)
         var header = ["dataset", "protocol", "method", "family", "teacher_dim", "dim", "phi", "seed", "status", "epochs", "selected_epoch", "train_seconds"]
         header += metrics.map { "test_\($0)" }
-        header += ["latency_p50_us", "latency_p95_us", "latency_p99_us", "qps", "batch_users_per_s", "params"]
+        header += ["latency_p50_us", "latency_p95_us", "latency_p99_us", "qps", "batch_users_per_s", "params",
+                   "seconds_per_epoch", "prepare_seconds", "training_only_params"]
         var lines = [header.joined(separator: ",")]
         for r in records.sorted(by: { $0.key < $1.key }) {
             let s = r.spec
@@ -21,6 +22,8 @@ public enum ResultsSummary {
                         String(format: "%.1f", l.qps), String(format: "%.1f", l.batchUsersPerSecond)]
             } else { row += ["", "", "", "", ""] }
             row += [r.model.map { "\($0.parameters)" } ?? ""]
+            row += [r.cost.map { String(format: "%.4f", $0.secondsPerEpoch) } ?? "", r.cost.map { String(format: "%.3f", $0.prepareSeconds) } ?? "",
+                    r.model.map { "\($0.trainingOnlyParameters)" } ?? ""]
             lines.append(row.map(csvField).joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"

@@ -14,8 +14,8 @@ public enum ResultPlots {
         }
         let p = manifest.evaluationProtocol
         let metric = metric ?? p.selectionMetric
-        guard p.metricKeys.contains(metric) else {
-            throw HarnessError("unknown metric '\(metric)' for \(p.rawValue); one of \(p.metricKeys.joined(separator: ", "))")
+        guard Evaluator.reportedMetricKeys(p).contains(metric) else {
+            throw HarnessError("unknown metric '\(metric)' for \(p.rawValue); one of \(Evaluator.reportedMetricKeys(p).joined(separator: ", "))")
         }
         let records = try store.allRecords().filter { $0.status == .finished }
         let dir = store.path("plots")

@@ -8,7 +8,9 @@ import Testing
 /// gains can be worked out by hand (std of {a, b} = |a - b| / √2).
 struct ResultTablesTests {
     /// A holdout record; `shown` = recall@20, ndcg@20, recall@50, ndcg@50 (the @10 values are
-    /// halves); p50 latency = dim + seed µs; 100 users + items, so params = 100 · dim.
+    /// halves, recall@20/pop1 = recall@20 and pop4 = recall@20 / 4); p50 latency = dim + seed µs;
+    /// 100 users + items, so params = 100 · dim; seconds per epoch 0.25 (student) or 0.75
+    /// (others) plus seed / 8, preparation 2 s for non-students.
     static func record(_ dataset: String, _ method: String, dim: Int, seed: UInt64, _ shown: [Double] = [],
                        failure: String? = nil) -> RunRecord {
         let spec = RunSpec(dataset: .init(name: dataset), evaluationProtocol: .holdout, method: method, variant: method, hyperparameters: [:],
@@ -22,6 +24,8 @@ struct ResultTablesTests {
             for (k, m) in ["recall@20", "ndcg@20", "recall@50", "ndcg@50"].enumerated() { test[m] = shown[k] }
             test["recall@10"] = shown[0] / 2
             test["ndcg@10"] = shown[1] / 2
+            test["recall@20/pop1"] = shown[0]
+            test["recall@20/pop4"] = shown[0] / 4
             let p50 = Double(dim) + Double(seed)
             latency = LatencyReport(settings: LatencySettings(),
                                     passes: [.init(queries: 1, seconds: 1, p50: p50, p95: p50, p99: p50, qps: 1)],
@@ -32,7 +36,10 @@ struct ResultTablesTests {
                          status: failure == nil ? .finished : .failed, failure: failure, warnings: [], deviations: [], datasetHash: "",
                          splitHash: "", selectionMetric: "ndcg@20", selectedEpoch: 5, epochsRun: 10, trainingStatus: "early-stopped",
                          trainSeconds: 1, validation: test, test: test, learningCurve: [], latency: latency, model: model,
-                         teacher: nil, codeRevision: "test")
+                         teacher: nil, cost: failure != nil || method == "teacher" ? nil
+                            : .init(prepareSeconds: method == "student" ? 0 : 2, secondsPerEpoch: (method == "student" ? 0.25 : 0.75) + Double(seed) / 8,
+                                    artefactSeconds: [:]),
+                         codeRevision: "test")
     }
 
     static let records: [RunRecord] = [
@@ -61,10 +68,12 @@ struct ResultTablesTests {
 
     static let tables = ResultTables(records, protocol: .holdout, suite: "fixture")
 
-    /// The Markdown lines of one dataset's section, table rows only.
-    static func markdownRows(_ dataset: String) -> [String] {
+    /// The Markdown lines of one dataset's section, rows of its `table`-th table only (0: the
+    /// metrics, 1: popularity groups, 2: cost).
+    static func markdownRows(_ dataset: String, table: Int = 0) -> [String] {
         let section = tables.markdown.components(separatedBy: "\n## ").first { $0.hasPrefix(dataset) }!
-        return section.split(separator: "\n").map(String.init).filter { $0.hasPrefix("| ") && !$0.hasPrefix("| method") }
+        let blocks = section.components(separatedBy: "\n\n").filter { $0.hasPrefix("| method") }
+        return blocks[table].split(separator: "\n").map(String.init).filter { $0.hasPrefix("| ") && !$0.hasPrefix("| method") }
     }
 
     @Test func markdownRowsHoldMeansStdsGainsAndBestMarks() {
@@ -84,6 +93,19 @@ struct ResultTablesTests {
             "| fake_kd | 5 | 2 | **0.1250 ± 0.0000** | **0.0625 ± 0.0000** | **0.2500 ± 0.0000** | **0.1250 ± 0.0000** | +0.0% | 5.5 | 500 |",
             "| student | 10 | 2 | **0.2500 ± 0.0000** | 0.1250 ± 0.0000 | **0.5000 ± 0.0000** | **0.2500 ± 0.0000** | – | 10.5 | 1000 |",
             "| fake_kd | 10 | 1 | **0.2500** | **0.1875** | **0.5000** | **0.2500** | +50.0% | 10.0 | 1000 |",
+        ])
+    }
+
+    /// Popularity-group recall (pop2 and pop3 absent in the fixture) and the cost table, which
+    /// leaves out the teacher and sets each method's seconds per epoch against the student's.
+    @Test func markdownGroupAndCostTables() {
+        #expect(Self.markdownRows("ml-100k", table: 1) == [
+            "| teacher | 200 | 0.7500 | – | – | 0.1875 |", "| student | 5 | 0.3125 | – | – | 0.0781 |",
+            "| fake_kd | 5 | 0.2500 | – | – | 0.0625 |", "| student | 10 | 0.5000 | – | – | 0.1250 |", "| fake_kd | 10 | 0.5000 | – | – | 0.1250 |",
+        ])
+        #expect(Self.markdownRows("ml-100k", table: 2) == [
+            "| student | 5 | 0.312 | 1.00 | 0.00 | 0 |", "| fake_kd | 5 | 0.812 | 2.60 | 2.00 | 0 |",
+            "| student | 10 | 0.312 | 1.00 | 0.00 | 0 |", "| fake_kd | 10 | 0.812 | 2.60 | 2.00 | 0 |",
         ])
     }
 
@@ -118,7 +140,9 @@ struct ResultTablesTests {
         let header = Self.tables.csv.prefix { $0 != "\n" }
         #expect(header == "dataset,protocol,method,dim,seeds,recall@10_mean,recall@10_std,recall@20_mean,recall@20_std,"
             + "recall@50_mean,recall@50_std,ndcg@10_mean,ndcg@10_std,ndcg@20_mean,ndcg@20_std,ndcg@50_mean,ndcg@50_std,"
-            + "gain_ndcg@20_pct,latency_p50_us_mean,params,best_ndcg@20")
+            + (1...4).map { "recall@20/pop\($0)_mean,recall@20/pop\($0)_std," }.joined()
+            + "gain_ndcg@20_pct,latency_p50_us_mean,params,best_ndcg@20,"
+            + "seconds_per_epoch_mean,epoch_cost_vs_student,prepare_seconds_mean,training_only_params")
         let rows = Self.csvRows()
         #expect(rows.count == 10)
         let student = try #require(rows["ml-100k/student/5"])
@@ -127,6 +151,11 @@ struct ResultTablesTests {
         #expect(abs(Double(student["recall@20_std"]!)! - 0.125 / 2.0.squareRoot()) < 1e-15)
         #expect(student["recall@50_std"] == "0.0" && student["gain_ndcg@20_pct"] == "")
         #expect(student["latency_p50_us_mean"] == "5.5" && student["params"] == "500" && student["best_ndcg@20"] == "0")
+        #expect(student["recall@20/pop4_mean"] == "0.078125" && student["recall@20/pop2_mean"] == "")
+        // Cost: student (0.25 + 0.375) / 2 s per epoch; fake_kd (0.75 + 0.875) / 2, so 1.625 / 0.625 = 2.6 times.
+        #expect(student["seconds_per_epoch_mean"] == "0.3125" && student["epoch_cost_vs_student"] == "1.0" && student["prepare_seconds_mean"] == "0.0")
+        #expect(rows["ml-100k/fake_kd/5"]?["epoch_cost_vs_student"] == "2.6" && rows["ml-100k/fake_kd/5"]?["prepare_seconds_mean"] == "2.0")
+        #expect(rows["ml-100k/teacher/200"]?["seconds_per_epoch_mean"] == "")
         let fake = try #require(rows["ml-100k/fake_kd/5"])
         #expect(abs(Double(fake["gain_ndcg@20_pct"]!)! - 100.0 / 3) < 1e-12 && fake["best_ndcg@20"] == "1")
         #expect(rows["ml-100k/fake_kd/10"]?["gain_ndcg@20_pct"] == "-25.0" && rows["ml-100k/fake_kd/10"]?["best_ndcg@20"] == "0")
@@ -144,7 +173,8 @@ struct ResultTablesTests {
     @Test func csvHeaderFollowsTheProtocol() {
         #expect(ResultTables([], protocol: .loo499, suite: "x").csv == "dataset,protocol,method,dim,seeds,"
             + ["hr", "ndcg", "mrr"].flatMap { m in [5, 10, 20].map { "\(m)@\($0)_mean,\(m)@\($0)_std," } }.joined()
-            + "gain_ndcg@10_pct,latency_p50_us_mean,params,best_ndcg@10\n")
+            + "gain_ndcg@10_pct,latency_p50_us_mean,params,best_ndcg@10,"
+            + "seconds_per_epoch_mean,epoch_cost_vs_student,prepare_seconds_mean,training_only_params\n")
     }
 
     @Test func latexTablesUseBooktabsBoldAndEscaping() {

@@ -68,8 +68,8 @@ public enum ClaimFile {
         let sizes = try parseSizes(m["sizes"], at: "\(at).sizes", r)
 
         let metric = try required(m, "metric")
-        guard evaluationProtocol.metricKeys.contains(metric) else {
-            throw fail("metric", "'\(metric)' is not a \(protocolName) metric; one of \(evaluationProtocol.metricKeys.joined(separator: ", "))")
+        guard Evaluator.reportedMetricKeys(evaluationProtocol).contains(metric) else {
+            throw fail("metric", "'\(metric)' is not a \(protocolName) metric; one of \(Evaluator.reportedMetricKeys(evaluationProtocol).joined(separator: ", "))")
         }
 
         let compare = try required(m, "compare")

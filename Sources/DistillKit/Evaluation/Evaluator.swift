@@ -43,6 +43,12 @@ public struct Evaluator: Sendable {
         (1...popularityGroupCount).map { "recall@\(popularityGroupCutoff)/pop\($0)" }
     }
 
+    /// Every metric a result of protocol `p` can carry: the protocol's metrics, then (holdout)
+    /// the per-popularity-group recalls.  Tables, comparisons, plots and claims accept these.
+    public static func reportedMetricKeys(_ p: EvaluationProtocol) -> [String] {
+        p.metricKeys + (p == .holdout ? popularityGroupKeys : [])
+    }
+
     public init(split: Split, listLength: Int = 50, blockSize: Int = 256) {
         self.split = split
         self.listLength = listLength
