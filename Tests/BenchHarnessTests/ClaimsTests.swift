@@ -91,6 +91,18 @@ import Testing
         #expect(abs(try #require(result.scopes[0].test).pValue - 0.7418011102528392) < 1e-9)
     }
 
+    /// `>=` (no worse, margin 1% of the right side's mean): equal means are reproduced, a clear
+    /// loss is not, a loss inside the margin is reproduced, a noisy one is inconclusive.
+    @Test func noWorseIsANonInferiorityTest() {
+        func verdict(_ left: [Double], _ right: [Double]) -> ClaimVerdict {
+            ClaimEvaluation.evaluate(Self.claim("rrd", .noWorse, "student"), records: Self.runs("rrd", dim: 20, left) + Self.runs("student", dim: 20, right)).verdict
+        }
+        #expect(verdict([0.300, 0.310, 0.320], [0.300, 0.310, 0.320]) == .reproduced)
+        #expect(verdict([0.299, 0.309, 0.319], [0.300, 0.310, 0.320]) == .reproduced)      // 0.001 below, margin 0.0031
+        #expect(verdict([0.250, 0.262, 0.271], [0.300, 0.310, 0.320]) == .notReproduced)
+        #expect(verdict([0.20, 0.40, 0.25], [0.300, 0.310, 0.320]) == .inconclusive)
+    }
+
     @Test func missingMethodIsNotRun() {
         let result = ClaimEvaluation.evaluate(Self.claim("future-method", .greater, "student"), records: Self.clearWin)
         #expect(result.verdict == .notRun)
@@ -210,7 +222,9 @@ import Testing
         #expect(error(["foo": "1"]).contains("bad.yaml: claims[0].foo: unknown field"))
         #expect(error(["metric": "hr@10"]).contains("claims[0].metric: 'hr@10' is not a holdout metric; one of recall@10"))
         #expect(error(["protocol": "kfold"]).contains("claims[0].protocol: unknown protocol 'kfold'; one of holdout, loo-499"))
-        #expect(error(["compare": "rrd >= student"]).contains("claims[0].compare: expected 'LEFT > RIGHT' or 'LEFT < RIGHT'"))
+        #expect(error(["compare": "rrd => student"]).contains("claims[0].compare: expected 'LEFT > RIGHT', 'LEFT < RIGHT' or 'LEFT >= RIGHT'"))
+        #expect(error(["compare": "rrd >= student"]) == "no error")
+        #expect(error(["metric": "recall@20/pop4"]) == "no error")
         #expect(error(["compare": "rrd > rrd"]).contains("claims[0].compare: compares 'rrd' with itself"))
         #expect(error(["sizes": "{phi: [2]}"]).contains("claims[0].sizes.phi[0]: must be a ratio"))
         #expect(error(["sizes": "{size: 20}"]).contains("claims[0].sizes.size: unknown field; known fields here: phi, dim"))

@@ -74,10 +74,12 @@ public struct Claim: Codable, Sendable, Hashable {
         }
     }
 
-    /// The claimed direction of `left - right`.
+    /// The claimed direction of `left - right`; `>=` is "no worse than": `left` within
+    /// `ClaimVerdict.nonInferiorityMargin` of `right` or above it.
     public enum Relation: String, Codable, Sendable, Hashable, CaseIterable {
         case greater = ">"
         case less = "<"
+        case noWorse = ">="
     }
 
     /// Where the claim comes from: the paper, the table or log, and the published numbers as text.

@@ -74,7 +74,7 @@ public enum ClaimEvaluation {
             right.append(r)
         }
         let test = PairedTTest.test(left, right)
-        let (verdict, reason) = ClaimVerdict.decide(test, relation: claim.relation)
+        let (verdict, reason) = ClaimVerdict.decide(test, relation: claim.relation, rightMean: right.isEmpty ? .nan : Summary(right).mean)
         return ClaimScopeResult(scope: scope, dataset: dataset, dimension: dimension, verdict: verdict, reason: reason,
                                 seeds: seeds, left: left, right: right, test: test.isComputable ? test : nil,
                                 relativeEffect: test.isComputable ? test.meanDifference / Summary(right).mean : nil)

@@ -75,7 +75,7 @@ public enum ClaimFile {
         let compare = try required(m, "compare")
         let words = compare.split(whereSeparator: \.isWhitespace).map(String.init)
         guard words.count == 3, let relation = Claim.Relation(rawValue: words[1]), isKey(words[0]), isKey(words[2]) else {
-            throw fail("compare", "expected 'LEFT > RIGHT' or 'LEFT < RIGHT' with method keys (or teacher), e.g. 'de-rrd > student'; got '\(compare)'")
+            throw fail("compare", "expected 'LEFT > RIGHT', 'LEFT < RIGHT' or 'LEFT >= RIGHT' (no worse, within 1%) with method keys (or teacher), e.g. 'de-rrd > student'; got '\(compare)'")
         }
         guard words[0] != words[2] else { throw fail("compare", "compares '\(words[0])' with itself") }
 
