@@ -22,9 +22,10 @@ public struct MethodTuner {
     /// The folder of per-dataset settings files the search writes to: an earlier choice there
     /// is the starting point when the suite itself does not read that folder.
     public let settingsFolder: String?
+    public let teachers: TeacherCache
 
     public init(suite: Suite, method: String, grid: [(name: String, values: [ConfigValue])], dimension: Int, seed: UInt64,
-                scratchRoot: String, settingsFolder: String? = nil) throws {
+                scratchRoot: String, settingsFolder: String? = nil, teachers: TeacherCache = TeacherCache()) throws {
         let type = try MethodRegistry.type(for: method)
         for (name, values) in grid {
             guard type.defaults[name] != nil else {
@@ -40,7 +41,27 @@ public struct MethodTuner {
         self.seed = seed
         self.scratchRoot = scratchRoot
         self.settingsFolder = settingsFolder
+        self.teachers = teachers
     }
+
+    /// `--grid name=v1,v2`: numbers stay numbers, true/false are booleans, anything else a string.
+    public static func parseGrid(_ entries: [String]) throws -> [(name: String, values: [ConfigValue])] {
+        try entries.map { e in
+            let parts = e.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                throw HarnessError("--grid '\(RunKeyName.short(e))': expected name=v1,v2,... (e.g. --grid lambda=0.001,0.01)")
+            }
+            let values = parts[1].split(separator: ",", omittingEmptySubsequences: false).map { raw -> ConfigValue in
+                let v = raw.trimmingCharacters(in: .whitespaces)
+                if let d = Double(v), d.isFinite { return .number(d) }
+                if v == "true" || v == "false" { return .bool(v == "true") }
+                return .string(v)
+            }
+            if values.contains(.string("")) { throw HarnessError("--grid \(parts[0]): an empty value in '\(RunKeyName.short(parts[1]))'") }
+            return (parts[0], values)
+        }
+    }
+
 
     /// The suite's entry for this method (its explicit values), or a bare one.
     var baseSpec: Suite.MethodSpec { suite.methods.first { $0.key == method } ?? Suite.MethodSpec(key: method) }
@@ -89,7 +110,7 @@ public struct MethodTuner {
             let s = try searchSuite(on: d)
             let store = ResultsStore(root: (scratchRoot as NSString).appendingPathComponent(s.name))
             progress.log("search \(method) on \(d.name): \(s.methods.count) point(s) at d=\(dimension), seed \(seed), validation only, in \(store.root)")
-            try SuiteRunner(suite: s, store: store, threads: threads, progress: progress, validationOnly: true).run()
+            try SuiteRunner(suite: s, store: store, threads: threads, progress: progress, teachers: teachers, validationOnly: true).run()
             let selection = "validation \(suite.evaluationProtocol.selectionMetric)"
             var points: [TunedSettings.MethodSearch.Point] = []
             for m in s.methods {

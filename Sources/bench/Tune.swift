@@ -102,27 +102,9 @@ struct Tune: ParsableCommand {
         } catch { throw fail(error) }
     }
 
-    /// `--grid name=v1,v2`: numbers stay numbers, true/false are booleans, anything else a string.
-    static func parseGrid(_ entries: [String]) throws -> [(name: String, values: [ConfigValue])] {
-        try entries.map { e in
-            let parts = e.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-                throw HarnessError("--grid '\(RunKeyName.short(e))': expected name=v1,v2,... (e.g. --grid lambda=0.001,0.01)")
-            }
-            let values = parts[1].split(separator: ",", omittingEmptySubsequences: false).map { raw -> ConfigValue in
-                let v = raw.trimmingCharacters(in: .whitespaces)
-                if let d = Double(v), d.isFinite { return .number(d) }
-                if v == "true" || v == "false" { return .bool(v == "true") }
-                return .string(v)
-            }
-            if values.contains(.string("")) { throw HarnessError("--grid \(parts[0]): an empty value in '\(RunKeyName.short(parts[1]))'") }
-            return (parts[0], values)
-        }
-    }
-
     func searchMethod(_ method: String, suitePath: String) throws {
         let suite = try Suite.load(path: suitePath)
-        let tuner = try MethodTuner(suite: suite, method: method, grid: try Self.parseGrid(grid), dimension: dim, seed: seed, scratchRoot: scratch,
+        let tuner = try MethodTuner(suite: suite, method: method, grid: try MethodTuner.parseGrid(grid), dimension: dim, seed: seed, scratchRoot: scratch,
                                     settingsFolder: write)
         let searches = try tuner.run(threads: threads, progress: ProgressReporter())
         print("dataset\tvariant\tbest_epoch\tepochs\tvalid_\(suite.evaluationProtocol.selectionMetric)")
