@@ -5,6 +5,7 @@ public enum MethodRegistry {
         StudentOnly.self,
         RelaxedRankingDistillation.self,
         ItemSideRelaxedRankingDistillation.self,
+        DualCorrectionDistillation.self,
     ]
 
     /// The row that reports the teacher itself (not a distillation method).
