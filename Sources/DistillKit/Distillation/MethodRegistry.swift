@@ -6,6 +6,7 @@ public enum MethodRegistry {
         RelaxedRankingDistillation.self,
         ItemSideRelaxedRankingDistillation.self,
         UnbiasedDistillation.self,
+        DualCorrectionDistillation.self,
     ]
 
     /// The row that reports the teacher itself (not a distillation method).

@@ -1,0 +1,151 @@
+import Foundation
+
+/// DCD's rank discrepancy between a teacher's top-N lists and the student (users' top items on the
+/// user side, items' top users on the item side), and the per-batch draws it drives.
+///
+/// A refresh scores each row's N list entries with the student and ranks them *within the list*
+/// (D1: not over the whole catalogue).  For the entry at teacher position k with student rank
+/// r_S(k), δ = r_S(k) - k; the entry is under-estimated with weight tanh(max(ε δ, 0)) and
+/// over-estimated with weight tanh(max(-ε δ, 0)).  Only the student ranks are kept (rows × N
+/// Int32); the weights are a table lookup on |δ|.
+public struct RankDiscrepancySampler: Sendable {
+    /// One batch's draw for the rows asked for: row q (the q-th requested row) has
+    /// `under[q*width ..< q*width + underCount[q]]` and likewise `over`.
+    public struct Draw: Sendable {
+        public let width: Int
+        public let under: [Int32]
+        public let underCount: [Int32]
+        public let over: [Int32]
+        public let overCount: [Int32]
+
+        public func under(_ q: Int) -> [Int32] { Array(under[(q * width)..<(q * width + Int(underCount[q]))]) }
+        public func over(_ q: Int) -> [Int32] { Array(over[(q * width)..<(q * width + Int(overCount[q]))]) }
+    }
+
+    public let side: RelaxedRankingLoss.Side
+    public let lists: RankedLists
+    /// p_n: entries drawn per row for each of the two lists.
+    public let count: Int
+    public let epsilon: Double
+    /// log tanh(ε d) for gaps d = 0..<width (d = 0 gives weight 0, log -inf).
+    let logWeightOfGap: [Double]
+    /// The student's rank within row r's list of the entry at teacher position k, at
+    /// `r * lists.width + k`; nil before the first refresh.
+    public internal(set) var studentRanks: [Int32]?
+
+    public init(side: RelaxedRankingLoss.Side, lists: RankedLists, count: Int, epsilon: Double) {
+        precondition(count > 0 && epsilon > 0 && epsilon.isFinite)
+        self.side = side
+        self.lists = lists
+        self.count = count
+        self.epsilon = epsilon
+        logWeightOfGap = (0..<max(1, lists.width)).map { Self.logWeight(gap: $0, epsilon: epsilon) }
+    }
+
+    /// log tanh(ε d) for d ≥ 0; -inf at d = 0.
+    static func logWeight(gap d: Int, epsilon: Double) -> Double {
+        let w = tanh(epsilon * Double(d))
+        return w > 0 ? log(w) : -.infinity
+    }
+
+    // MARK: refresh
+
+    /// Rank of every position of `scores` when sorted by descending score (0 = best), ties to
+    /// the lower position (the teacher's better entry); NaN ranks last.
+    public static func withinListRanks(_ scores: [Float]) -> [Int32] {
+        let key = scores.map { $0.isNaN ? -Float.infinity : $0 }
+        let order = (0..<key.count).sorted { a, b in key[a] > key[b] || (key[a] == key[b] && a < b) }
+        var ranks = [Int32](repeating: 0, count: key.count)
+        for (rank, position) in order.enumerated() { ranks[position] = Int32(rank) }
+        return ranks
+    }
+
+    /// Re-ranks every row's list with `model`'s own deterministic scorer.  Rows are cut into
+    /// fixed pieces, each writing only its own rows, so the ranks are the same for any thread count.
+    public mutating func refresh(_ model: any RankingModel, threads: Int) {
+        let rows = lists.rows, width = lists.width
+        var ranks = [Int32](repeating: 0, count: rows * width)
+        let piece = 64
+        let (lists, side) = (self.lists, self.side)
+        ranks.withUnsafeMutableBufferPointer { rp in
+            let out = SendablePointer(rp.baseAddress!)
+            ParallelLoop.forEach(pieces: (rows + piece - 1) / piece, threads: threads) { p in
+                for r in (p * piece)..<min(rows, (p + 1) * piece) {
+                    let scores = lists.row(r).map { e in
+                        side == .user ? model.score(user: r, item: Int(e)) : model.score(user: Int(e), item: r)
+                    }
+                    for (k, rank) in Self.withinListRanks(scores).enumerated() { out.pointer[r * width + k] = rank }
+                }
+            }
+        }
+        studentRanks = ranks
+    }
+
+    // MARK: weights
+
+    /// Row r's under- and over-estimation weights by teacher position (tests, records).
+    public func weights(row r: Int) -> (under: [Double], over: [Double]) {
+        guard let ranks = studentRanks else { return ([], []) }
+        var under: [Double] = [], over: [Double] = []
+        for k in 0..<lists.count(r) {
+            let delta = Double(Int(ranks[r * lists.width + k]) - k)
+            under.append(tanh(max(epsilon * delta, 0)))
+            over.append(tanh(max(-epsilon * delta, 0)))
+        }
+        return (under, over)
+    }
+
+    // MARK: draws
+
+    /// Row r's corrections: up to p_n under-estimated entries drawn without replacement by their
+    /// weights, in teacher order, and up to p_n over-estimated entries, in draw order.  A row
+    /// with fewer positive weights than p_n gives all of them (D2).
+    public func drawRow(_ r: Int, _ rng: inout RandomStream) -> (under: [Int32], over: [Int32]) {
+        guard let ranks = studentRanks else { return ([], []) }
+        let n = lists.count(r), base = r * lists.width
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: max(1, 2 * n)) { buffer in
+            let underLog = UnsafeMutableBufferPointer(rebasing: buffer[0..<n])
+            let overLog = UnsafeMutableBufferPointer(rebasing: buffer[n..<(2 * n)])
+            for k in 0..<n {
+                let delta = Int(ranks[base + k]) - k
+                underLog[k] = delta > 0 ? logWeightOfGap[delta] : -.infinity
+                overLog[k] = delta < 0 ? logWeightOfGap[-delta] : -.infinity
+            }
+            let underPositions = WeightedSamplingWithoutReplacement.draw(logWeights: UnsafeBufferPointer(underLog), count: count, &rng).sorted()
+            let overPositions = WeightedSamplingWithoutReplacement.draw(logWeights: UnsafeBufferPointer(overLog), count: count, &rng)
+            return (underPositions.map { lists.entry(r, Int($0)) }, overPositions.map { lists.entry(r, Int($0)) })
+        }
+    }
+
+    /// The draws for `rows` (a batch's unique users or items) in batch `batch` of `epoch`, each
+    /// row from a stream keyed by (seed, purpose, epoch, batch, row): the same for any thread
+    /// count and any order of rows.
+    public func draw(rows: [Int32], epoch: Int, batch: Int, seed: UInt64, purpose: String, threads: Int) -> Draw {
+        let k = count, n = rows.count
+        guard n > 0 else { return Draw(width: k, under: [], underCount: [], over: [], overCount: []) }
+        var under = [Int32](repeating: 0, count: n * k), over = under
+        var underCount = [Int32](repeating: 0, count: n), overCount = underCount
+        let piece = 16
+        under.withUnsafeMutableBufferPointer { up in
+            over.withUnsafeMutableBufferPointer { op in
+                underCount.withUnsafeMutableBufferPointer { ucp in
+                    overCount.withUnsafeMutableBufferPointer { ocp in
+                        let (u, o, uc, oc) = (SendablePointer(up.baseAddress!), SendablePointer(op.baseAddress!),
+                                              SendablePointer(ucp.baseAddress!), SendablePointer(ocp.baseAddress!))
+                        ParallelLoop.forEach(pieces: (n + piece - 1) / piece, threads: threads) { p in
+                            for q in (p * piece)..<min(n, (p + 1) * piece) {
+                                var rng = RandomStream(seed: seed, purpose: purpose, epoch, batch, Int(rows[q]))
+                                let (a, b) = self.drawRow(Int(rows[q]), &rng)
+                                uc.pointer[q] = Int32(a.count)
+                                for (j, v) in a.enumerated() { u.pointer[q * k + j] = v }
+                                oc.pointer[q] = Int32(b.count)
+                                for (j, v) in b.enumerated() { o.pointer[q * k + j] = v }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Draw(width: k, under: under, underCount: underCount, over: over, overCount: overCount)
+    }
+}
