@@ -38,6 +38,30 @@ import Testing
         Self.chiSquareOK(observed: pairs, expected: expected, "ordered pairs")
     }
 
+    /// The Fenwick-tree successive sampler: the same first-draw and ordered-pair laws.
+    @Test func sequentialWithoutReplacementFollowsSuccessiveSampling() {
+        let w: [Double] = [4, 2, 1, 0, 0.5, 2.5]
+        let W = w.reduce(0, +)
+        var rng = RandomStream(seed: 12, purpose: "test/fenwick")
+        let trials = 120_000
+        var pairs = [Int](repeating: 0, count: 36), first = [Int](repeating: 0, count: 6)
+        for _ in 0..<trials {
+            let d = WeightedSamplingWithoutReplacement.drawSequential(weights: w, count: 2, &rng)
+            #expect(d.count == 2 && d[0] != d[1])
+            first[Int(d[0])] += 1
+            pairs[Int(d[0]) * 6 + Int(d[1])] += 1
+        }
+        Self.chiSquareOK(observed: first, expected: w.map { Double(trials) * $0 / W }, "first draw")
+        var expected = [Double](repeating: 0, count: 36)
+        for i in 0..<6 { for j in 0..<6 where i != j { expected[i * 6 + j] = Double(trials) * w[i] / W * w[j] / (W - w[i]) } }
+        Self.chiSquareOK(observed: pairs, expected: expected, "ordered pairs")
+        // Every positive weight, once, when asked for more than there are; a tiny weight next to
+        // huge ones is still drawn exactly once.
+        let all = WeightedSamplingWithoutReplacement.drawSequential(weights: [0, 1e-12, 0, 1e6, 3, 1e6], count: 10, &rng)
+        #expect(Set(all) == [1, 3, 4, 5] && all.count == 4)
+        #expect(WeightedSamplingWithoutReplacement.drawSequential(weights: [0, 0], count: 3, &rng).isEmpty)
+    }
+
     @Test func weightedWithoutReplacementReturnsEveryPositiveWhenShort() {
         var rng = RandomStream(seed: 1, purpose: "test")
         let d = WeightedSamplingWithoutReplacement.draw(logWeights: [-.infinity, 0, -.infinity, -3], count: 5, &rng)

@@ -43,7 +43,7 @@ public final class DualCorrectionDistillation: DistillationMethod {
     public var deviations: [String] {
         ["no released defaults (the authors' argument parser is not published): N=500 and a refresh every 3 epochs are the code's; p_n=40, eps=0.1 and lambda_U=lambda_I=1e-3 are chosen here (RRD's list size and lambda scale)",
          "a row with fewer than p_n positive under- (or over-) estimation weights uses all of them, a shorter list (D2; the code's torch.multinomial without replacement would fail there); a row with no discrepancy adds nothing",
-         "corrections drawn by Gumbel-top-k, which is distributed exactly as the code's torch.multinomial without replacement",
+         "corrections drawn by successive sampling on a Fenwick tree of the weights, distributed exactly as the code's torch.multinomial without replacement",
          "students' ties within a list go to the better teacher position (the code's torch.argsort leaves tie order unspecified)",
          "the relaxed ranking loss is computed with log-sum-exp (the code exponentiates raw scores)",
          "the teacher's top-N lists exclude training interactions on both sides (the code's list files are not published; D3)",

@@ -27,8 +27,8 @@ public struct RankDiscrepancySampler: Sendable {
     /// p_n: entries drawn per row for each of the two lists.
     public let count: Int
     public let epsilon: Double
-    /// log tanh(ε d) for gaps d = 0..<width (d = 0 gives weight 0, log -inf).
-    let logWeightOfGap: [Double]
+    /// tanh(ε d) for gaps d = 0..<width.
+    let weightOfGap: [Double]
     /// The student's rank within row r's list of the entry at teacher position k, at
     /// `r * lists.width + k`; nil before the first refresh.
     public internal(set) var studentRanks: [Int32]?
@@ -39,13 +39,7 @@ public struct RankDiscrepancySampler: Sendable {
         self.lists = lists
         self.count = count
         self.epsilon = epsilon
-        logWeightOfGap = (0..<max(1, lists.width)).map { Self.logWeight(gap: $0, epsilon: epsilon) }
-    }
-
-    /// log tanh(ε d) for d ≥ 0; -inf at d = 0.
-    static func logWeight(gap d: Int, epsilon: Double) -> Double {
-        let w = tanh(epsilon * Double(d))
-        return w > 0 ? log(w) : -.infinity
+        weightOfGap = (0..<max(1, lists.width)).map { tanh(epsilon * Double($0)) }
     }
 
     // MARK: refresh
@@ -104,15 +98,16 @@ public struct RankDiscrepancySampler: Sendable {
         guard let ranks = studentRanks else { return ([], []) }
         let n = lists.count(r), base = r * lists.width
         return withUnsafeTemporaryAllocation(of: Double.self, capacity: max(1, 2 * n)) { buffer in
-            let underLog = UnsafeMutableBufferPointer(rebasing: buffer[0..<n])
-            let overLog = UnsafeMutableBufferPointer(rebasing: buffer[n..<(2 * n)])
+            let under = UnsafeMutableBufferPointer(rebasing: buffer[0..<n])
+            let over = UnsafeMutableBufferPointer(rebasing: buffer[n..<(2 * n)])
             for k in 0..<n {
                 let delta = Int(ranks[base + k]) - k
-                underLog[k] = delta > 0 ? logWeightOfGap[delta] : -.infinity
-                overLog[k] = delta < 0 ? logWeightOfGap[-delta] : -.infinity
+                under[k] = delta > 0 ? weightOfGap[delta] : 0
+                over[k] = delta < 0 ? weightOfGap[-delta] : 0
             }
-            let underPositions = WeightedSamplingWithoutReplacement.draw(logWeights: UnsafeBufferPointer(underLog), count: count, &rng).sorted()
-            let overPositions = WeightedSamplingWithoutReplacement.draw(logWeights: UnsafeBufferPointer(overLog), count: count, &rng)
+            // Per batch and row: k draws from a Fenwick tree, not n Gumbel keys.
+            let underPositions = WeightedSamplingWithoutReplacement.drawSequential(weights: UnsafeBufferPointer(under), count: count, &rng).sorted()
+            let overPositions = WeightedSamplingWithoutReplacement.drawSequential(weights: UnsafeBufferPointer(over), count: count, &rng)
             return (underPositions.map { lists.entry(r, Int($0)) }, overPositions.map { lists.entry(r, Int($0)) })
         }
     }
