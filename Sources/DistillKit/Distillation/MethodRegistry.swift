@@ -5,6 +5,9 @@ public enum MethodRegistry {
         StudentOnly.self,
         RelaxedRankingDistillation.self,
         ItemSideRelaxedRankingDistillation.self,
+        RankingDistillation.self,
+        CollaborativeDistillation.self,
+        StudentGuidedCollaborativeDistillation.self,
     ]
 
     /// The row that reports the teacher itself (not a distillation method).
