@@ -7,6 +7,9 @@ public enum MethodRegistry {
         ItemSideRelaxedRankingDistillation.self,
         UnbiasedDistillation.self,
         DualCorrectionDistillation.self,
+        RankingDistillation.self,
+        CollaborativeDistillation.self,
+        StudentGuidedCollaborativeDistillation.self,
     ]
 
     /// The row that reports the teacher itself (not a distillation method).
