@@ -1,15 +1,15 @@
 /// Maps method keys to their types.  The runner never switches on method names: adding a method
-/// is one file with one type plus one line here.
+/// is one file with one type plus one line here.  Tables list methods in this order (by year).
 public enum MethodRegistry {
     nonisolated(unsafe) public static let all: [any DistillationMethod.Type] = [
         StudentOnly.self,
-        RelaxedRankingDistillation.self,
-        ItemSideRelaxedRankingDistillation.self,
-        UnbiasedDistillation.self,
-        DualCorrectionDistillation.self,
         RankingDistillation.self,
         CollaborativeDistillation.self,
         StudentGuidedCollaborativeDistillation.self,
+        RelaxedRankingDistillation.self,
+        ItemSideRelaxedRankingDistillation.self,
+        DualCorrectionDistillation.self,
+        UnbiasedDistillation.self,
     ]
 
     /// The row that reports the teacher itself (not a distillation method).
