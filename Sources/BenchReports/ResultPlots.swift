@@ -55,7 +55,11 @@ public enum ResultPlots {
     /// One point per (method, dim): means over seeds, with the seeds' standard deviations.
     static func accuracyLatencyPoints(_ rows: [RunRecord], metric: String) -> [AccuracyLatencyPoint] {
         let groups = Dictionary(grouping: rows) { "\($0.spec.variant)|\($0.spec.dimension)" }
-        return groups.keys.sorted().compactMap { g in
+        return groups.keys.sorted { a, b in
+            let (ma, da) = (String(a.split(separator: "|")[0]), Int(a.split(separator: "|")[1])!)
+            let (mb, db) = (String(b.split(separator: "|")[0]), Int(b.split(separator: "|")[1])!)
+            return ma != mb ? Plots.methodOrder(ma, mb) : da < db
+        }.compactMap { g in
             let rs = groups[g]!
             let latency = Summary(rs.compactMap { $0.latency?.p50 })
             let accuracy = Summary(rs.compactMap { $0.test[metric] })
@@ -76,9 +80,9 @@ public enum ResultPlots {
         let methods = rows.filter { !$0.spec.isTeacher && $0.spec.variant != StudentOnly.key }
         let groups = Dictionary(grouping: methods) { "\($0.spec.variant)|\($0.spec.dimension)" }
         return groups.keys.sorted { a, b in
-            let (ma, da) = (a.split(separator: "|")[0], Int(a.split(separator: "|")[1])!)
-            let (mb, db) = (b.split(separator: "|")[0], Int(b.split(separator: "|")[1])!)
-            return da != db ? da < db : ma < mb
+            let (ma, da) = (String(a.split(separator: "|")[0]), Int(a.split(separator: "|")[1])!)
+            let (mb, db) = (String(b.split(separator: "|")[0]), Int(b.split(separator: "|")[1])!)
+            return da != db ? da < db : Plots.methodOrder(ma, mb)
         }.compactMap { g in
             let rs = groups[g]!
             let gains = rs.compactMap { r -> Double? in

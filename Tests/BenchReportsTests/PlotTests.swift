@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import DistillKit
 
 @testable import BenchReports
 
@@ -44,9 +45,14 @@ private func point(_ latency: Double, _ accuracy: Double, method: String = "m") 
     #expect(Plots.annotatedPoints(points) == [points[1], points[2], points[4]])
 }
 
-@Test func studentIsGrayAndOtherMethodsFollowTheColorCycle() {
-    #expect(Plots.colors(for: ["student", "RD", "DE-RRD"]) == ["dimgray", "C0", "C1"])
-    #expect(Plots.colors(for: ["RD", "DE-RRD"]) == ["C0", "C1"])
+@Test func studentIsGrayAndEveryMethodKeepsItsColor() {
+    // Registered methods take their registry position (rd first after student), skipping gray C7;
+    // unregistered variants follow in the order given.
+    #expect(Plots.colors(for: ["student", "rd", "rrd"]) == ["dimgray", "C0", "C3"])
+    #expect(Plots.colors(for: ["rrd", "rd"]) == ["C3", "C0"])
+    #expect(Plots.colors(for: ["rrd-k20", "unkd", "rrd-k80"]) == ["C8", "C6", "C9"])
+    #expect(!Plots.colors(for: MethodRegistry.keys).contains("C7"))
+    #expect(Plots.methodOrder("rd", "unkd") && Plots.methodOrder("unkd", "rrd-k20") && !Plots.methodOrder("rrd", "rd"))
 }
 
 // MARK: - Embedded Python (needs only the interpreter)
