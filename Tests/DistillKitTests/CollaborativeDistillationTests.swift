@@ -117,7 +117,7 @@ import Testing
             try method.beginEpoch(epoch, context)
             let draw = try #require(method.draw)
             let reference: any RankingModel = key == "cd" ? teacher : student
-            for u in 0..<50 { #expect(Set(draw.items(u)) == Self.top(reference, split.train, user: u, 3), "\(key) epoch \(epoch) user \(u)") }
+            for u in 0..<50 { #expect(Set(draw[u]) == Self.top(reference, split.train, user: u, 3), "\(key) epoch \(epoch) user \(u)") }
             // Move the student between epochs: cd-sg must follow it.
             for r in 0..<student.itemEmbedding.rows { student.itemEmbedding[r, 0] = -student.itemEmbedding[r, 0] }
         }
@@ -135,7 +135,7 @@ import Testing
         try method.beginEpoch(4, context)
         let draw = try #require(method.draw)
         for u in 0..<50 {
-            let items = Array(draw.items(u)), m = 70 - split.train.degree(user: u)
+            let items = Array(draw[u]), m = 70 - split.train.degree(user: u)
             #expect(items.count == min(100, Int((0.2 * Double(m)).rounded())))
             #expect(Set(items).count == items.count && items.allSatisfy { !split.train.contains(user: u, item: $0) })
         }
@@ -146,7 +146,7 @@ import Testing
         var expected = 0.0, entries: [(Int32, Int32, Double)] = []
         let sigma = { (x: Double) in 1 / (1 + exp(-x)) }
         for u: Int32 in [3, 8, 41] {
-            for i in draw.items(Int(u)) {
+            for i in draw[Int(u)] {
                 let q = sigma(Double(teacher.score(user: Int(u), item: Int(i))) + 1)
                 let p = sigma(Double(student.score(user: Int(u), item: Int(i))))
                 expected += 0.5 * -(q * log(p) + (1 - q) * log(1 - p))

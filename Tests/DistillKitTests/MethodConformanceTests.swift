@@ -81,37 +81,21 @@ import Testing
         }
     }
 
-    /// The method's own loss against finite differences over every student parameter: the
-    /// gradient entries it appends are d(its loss)/d(score).  The world is just large enough
-    /// that default top-N lists (N = 500) leave items and users outside them, so every part of
-    /// every loss (e.g. RRD's uninteresting items) is exercised.
+    /// The method's own loss against finite differences over the student's parameters: the
+    /// gradient entries it appends are d(its loss)/d(score) (`MethodGradientWorld`).
     @Test(arguments: keys)
     func methodGradientMatchesFiniteDifferences(key: String) throws {
-        let (users, items) = (530, 620)
-        let data = Fixtures.interactions(users: users, items: items, perUser: 4...10, seed: 9)
-        let split = try Split.make(data, protocol: .holdout, seed: 2)
-        let teacher = MatrixFactorization(users: users, items: items, dimension: 6, initStd: 1, seed: 8)
-        let student = MatrixFactorization(users: users, items: items, dimension: 2, initStd: 0.6, seed: 9)
+        let world = try MethodGradientWorld()
         let method = try MethodRegistry.make(key)
-        var config = TrainingConfig()
-        config.batchSize = 32
-        config.maxEpochs = 10
-        let context = DistillationContext(student: student, teacher: type(of: method).requiresTeacher ? teacher : nil, split: split,
-                                          seed: 4, threads: 1, training: config)
+        let context = world.context(for: method)
         try method.prepare(context)
         try method.beginEpoch(3, context)
-        let trainer = Trainer(config: config, seed: 4, threads: 1)
-        let batch = trainer.makeBatch(split.train, sampler: UniformNegativeSampler(split.train), userOf: split.train.userOfPosition,
-                                      order: trainer.epochOrder(split.train, epoch: 3), epoch: 3, index: 0)
+        let batch = world.batch(epoch: 3)
         var g = ScoreGradients()
         _ = method.addLoss(batch, context, gradients: &g)
-        student.zeroGradients()
-        student.accumulate(g, threads: 1)
-        let analytic = student.gradients.map { $0.copy() }
-        // Tolerances relative to the largest gradient entry: λ-weighted losses are small.
-        let scale = analytic.map { m in m.toArray().map { abs(Double($0)) }.max() ?? 0 }.max() ?? 0
-        if key != StudentOnly.key { #expect(scale > 0, "\(key): no gradient at all") }
-        let bad = FiniteDifference.mismatches(student, analytic: analytic, step: 1e-2, absolute: 1e-2 * scale, relative: 1e-2, rowStride: 8) {
+        let analytic = world.analytic(g)
+        if key != StudentOnly.key { #expect(analytic.scale > 0, "\(key): no gradient at all") }
+        let bad = world.mismatches(analytic) {
             var scratch = ScoreGradients()
             return method.addLoss(batch, context, gradients: &scratch)
         }

@@ -132,20 +132,13 @@ import Testing
     /// finite difference would otherwise see their jumps when a perturbation reorders scores).
     @Test(arguments: ["unnormalised", "renormalised"])
     func gradientAfterWarmUpMatchesFiniteDifferences(hybrid: String) throws {
-        let (users, items) = (530, 620)
-        let data = Fixtures.interactions(users: users, items: items, perUser: 4...10, seed: 9)
-        let split = try Split.make(data, protocol: .holdout, seed: 2)
-        let teacher = MatrixFactorization(users: users, items: items, dimension: 6, initStd: 1, seed: 8)
-        let student = MatrixFactorization(users: users, items: items, dimension: 2, initStd: 0.6, seed: 9)
+        let world = try MethodGradientWorld()
+        let student = world.student
         let method = try RankingDistillation(hyperparameters: ["hybrid": .string(hybrid)])
-        var config = TrainingConfig()
-        config.batchSize = 32
-        let context = DistillationContext(student: student, teacher: teacher, split: split, seed: 4, threads: 1, training: config)
+        let context = world.context(for: method)
         try method.prepare(context)
         try method.beginEpoch(11, context)
-        let trainer = Trainer(config: config, seed: 4, threads: 1)
-        let batch = trainer.makeBatch(split.train, sampler: UniformNegativeSampler(split.train), userOf: split.train.userOfPosition,
-                                      order: trainer.epochOrder(split.train, epoch: 11), epoch: 11, index: 0)
+        let batch = world.batch(epoch: 11)
         let lists = try #require(method.lists)
         let frozen = batch.uniqueUsers.map { u in
             method.weights(user: Int(u), listScores: lists.row(Int(u)).map { student.score(user: Int(u), item: Int($0)) }, student: student)
@@ -156,12 +149,9 @@ import Testing
         if hybrid == "unnormalised" { #expect(frozen.allSatisfy { zip($0, position).allSatisfy { $0 <= $1 } }) }
         var g = ScoreGradients()
         _ = method.addLoss(batch, context, gradients: &g)
-        student.zeroGradients()
-        student.accumulate(g, threads: 1)
-        let analytic = student.gradients.map { $0.copy() }
-        let scale = analytic.map { m in m.toArray().map { abs(Double($0)) }.max() ?? 0 }.max() ?? 0
-        #expect(scale > 0)
-        let bad = FiniteDifference.mismatches(student, analytic: analytic, step: 1e-2, absolute: 1e-2 * scale, relative: 1e-2, rowStride: 8) {
+        let analytic = world.analytic(g)
+        #expect(analytic.scale > 0)
+        let bad = world.mismatches(analytic) {
             var scratch = ScoreGradients()
             return zip(batch.uniqueUsers, frozen).reduce(0) { $0 + method.addDistillation(user: $1.0, weights: $1.1, student: student, into: &scratch) }
         }

@@ -17,46 +17,39 @@ import Testing
         #expect(chi < bound, "\(label): chi-square \(chi) over \(df) degrees of freedom (bound \(bound))")
     }
 
-    /// Successive sampling: the first draw is p_i = w_i / W, the ordered pair (i, j) is
-    /// w_i / W · w_j / (W - w_i); a zero weight is never drawn.
-    @Test func weightedWithoutReplacementFollowsSuccessiveSampling() {
+    /// Successive sampling, whichever way it is drawn: the first draw is p_i = w_i / W, the
+    /// ordered pair (i, j) is w_i / W · w_j / (W - w_i); a zero weight is never drawn.
+    static func checkSuccessiveSampling(_ label: String, seed: UInt64, _ draw: ([Double], inout RandomStream) -> [Int32]) {
         let w: [Double] = [4, 2, 1, 0, 0.5, 2.5]
         let W = w.reduce(0, +)
-        let logW = w.map { $0 > 0 ? log($0) : -Double.infinity }
-        var rng = RandomStream(seed: 11, purpose: "test/gumbel-top-k")
+        var rng = RandomStream(seed: seed, purpose: "test/\(label)")
         let trials = 120_000
         var pairs = [Int](repeating: 0, count: 36), first = [Int](repeating: 0, count: 6)
         for _ in 0..<trials {
-            let d = WeightedSamplingWithoutReplacement.draw(logWeights: logW, count: 2, &rng)
+            let d = draw(w, &rng)
             #expect(d.count == 2 && d[0] != d[1])
             first[Int(d[0])] += 1
             pairs[Int(d[0]) * 6 + Int(d[1])] += 1
         }
-        Self.chiSquareOK(observed: first, expected: w.map { Double(trials) * $0 / W }, "first draw")
+        chiSquareOK(observed: first, expected: w.map { Double(trials) * $0 / W }, "\(label): first draw")
         var expected = [Double](repeating: 0, count: 36)
         for i in 0..<6 { for j in 0..<6 where i != j { expected[i * 6 + j] = Double(trials) * w[i] / W * w[j] / (W - w[i]) } }
-        Self.chiSquareOK(observed: pairs, expected: expected, "ordered pairs")
+        chiSquareOK(observed: pairs, expected: expected, "\(label): ordered pairs")
     }
 
-    /// The Fenwick-tree successive sampler: the same first-draw and ordered-pair laws.
-    @Test func sequentialWithoutReplacementFollowsSuccessiveSampling() {
-        let w: [Double] = [4, 2, 1, 0, 0.5, 2.5]
-        let W = w.reduce(0, +)
-        var rng = RandomStream(seed: 12, purpose: "test/fenwick")
-        let trials = 120_000
-        var pairs = [Int](repeating: 0, count: 36), first = [Int](repeating: 0, count: 6)
-        for _ in 0..<trials {
-            let d = WeightedSamplingWithoutReplacement.drawSequential(weights: w, count: 2, &rng)
-            #expect(d.count == 2 && d[0] != d[1])
-            first[Int(d[0])] += 1
-            pairs[Int(d[0]) * 6 + Int(d[1])] += 1
+    @Test func gumbelTopKFollowsSuccessiveSampling() {
+        Self.checkSuccessiveSampling("gumbel-top-k", seed: 11) { w, rng in
+            WeightedSamplingWithoutReplacement.draw(logWeights: w.map { $0 > 0 ? log($0) : -Double.infinity }, count: 2, &rng)
         }
-        Self.chiSquareOK(observed: first, expected: w.map { Double(trials) * $0 / W }, "first draw")
-        var expected = [Double](repeating: 0, count: 36)
-        for i in 0..<6 { for j in 0..<6 where i != j { expected[i * 6 + j] = Double(trials) * w[i] / W * w[j] / (W - w[i]) } }
-        Self.chiSquareOK(observed: pairs, expected: expected, "ordered pairs")
-        // Every positive weight, once, when asked for more than there are; a tiny weight next to
-        // huge ones is still drawn exactly once.
+    }
+
+    /// The Fenwick-tree sampler: the same laws; every positive weight once when asked for more
+    /// than there are, and a tiny weight next to huge ones is still drawn exactly once.
+    @Test func fenwickSamplerFollowsSuccessiveSampling() {
+        Self.checkSuccessiveSampling("fenwick", seed: 12) { w, rng in
+            WeightedSamplingWithoutReplacement.drawSequential(weights: w, count: 2, &rng)
+        }
+        var rng = RandomStream(seed: 13, purpose: "test/fenwick-edges")
         let all = WeightedSamplingWithoutReplacement.drawSequential(weights: [0, 1e-12, 0, 1e6, 3, 1e6], count: 10, &rng)
         #expect(Set(all) == [1, 3, 4, 5] && all.count == 4)
         #expect(WeightedSamplingWithoutReplacement.drawSequential(weights: [0, 0], count: 3, &rng).isEmpty)

@@ -36,7 +36,7 @@ public class CollaborativeDistillation: DistillationMethod {
     var sampler: RankAwareSampler?
     var teacherLists: RankedLists?
     var membership: InteractionMembership?
-    var draw: RankAwareSampler.Draw?
+    var draw: RowLists?
     /// q_ui of every drawn item, laid out as `draw.items`.
     var targets: [Float] = []
 
@@ -91,14 +91,14 @@ public class CollaborativeDistillation: DistillationMethod {
         guard let sampler, let lists = referenceLists(context), let teacher = context.teacher else { return }
         let d = sampler.draw(lists, epoch: epoch, seed: context.seed, purpose: "\(Self.key)/samples", threads: context.threads)
         // The teacher is frozen: its targets for the epoch's samples are computed once here.
-        var q = [Float](repeating: 0, count: d.items.count)
-        let (scale, shift, rows, piece) = (scale, shift, d.counts.count, 64)
+        var q = [Float](repeating: 0, count: d.values.count)
+        let (scale, shift, rows, piece) = (scale, shift, d.rows, 64)
         q.withUnsafeMutableBufferPointer { qp in
             let out = SendablePointer(qp.baseAddress!)
             ParallelLoop.forEach(pieces: (rows + piece - 1) / piece, threads: context.threads) { p in
                 for u in (p * piece)..<min(rows, (p + 1) * piece) {
                     for k in 0..<Int(d.counts[u]) {
-                        let t = teacher.score(user: u, item: Int(d.items[u * d.width + k]))
+                        let t = teacher.score(user: u, item: Int(d.values[u * d.width + k]))
                         out.pointer[u * d.width + k] = Float(Self.softTarget(teacherLogit: Double(t), T1: scale, T2: shift))
                     }
                 }
@@ -129,7 +129,7 @@ public class CollaborativeDistillation: DistillationMethod {
         for u in batch.uniqueUsers {
             let base = Int(u) * draw.width
             for k in 0..<Int(draw.counts[Int(u)]) {
-                let item = draw.items[base + k]
+                let item = draw.values[base + k]
                 let (l, d) = Self.softBinaryCrossEntropy(logit: context.student.score(user: Int(u), item: Int(item)), target: targets[base + k])
                 loss += l
                 gradients.append(user: u, item: item, weight * d)

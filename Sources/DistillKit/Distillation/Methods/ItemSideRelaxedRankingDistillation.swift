@@ -18,23 +18,13 @@ public final class ItemSideRelaxedRankingDistillation: DistillationMethod {
     public let hyperparameters: [String: ConfigValue]
     /// The user side is RRD itself, held as a part (same hyperparameter names).
     let userSide: RelaxedRankingDistillation
-    let listLength: Int
-    let interesting: Int
-    let uninteresting: Int
-    let temperature: Double
-    let weight: Float
-    var sampler: RelaxedRankingSampler?
-    var draw: RelaxedRankingSampler.Draw?
+    var items: RelaxedRankingSide
 
     public init(hyperparameters: [String: ConfigValue]) throws {
         let h = try Self.resolve(hyperparameters)
         self.hyperparameters = h
         userSide = try RelaxedRankingDistillation(hyperparameters: h.filter { RelaxedRankingDistillation.defaults[$0.key] != nil })
-        listLength = try Self.integer(h, "N_I", in: 1...100_000)
-        interesting = try Self.integer(h, "K_I", in: 1...listLength)
-        uninteresting = try Self.integer(h, "L_I", in: 0...100_000)
-        temperature = try Self.number(h, "T_I", in: 1e-6...1e9)
-        weight = Float(try Self.number(h, "lambda_I", in: 0...1e6))
+        items = try RelaxedRankingSide(Self.self, h, side: .item, suffix: "_I", purpose: "ir-rrd/item-lists")
     }
 
     public var deviations: [String] {
@@ -43,28 +33,22 @@ public final class ItemSideRelaxedRankingDistillation: DistillationMethod {
 
     public func prepare(_ context: DistillationContext) throws {
         try userSide.prepare(context)
-        let lists = try context.requireArtefacts(Self.key).topUsersPerItem(listLength)
-        sampler = RelaxedRankingSampler(side: .item, lists: lists, train: context.split.train, interesting: interesting,
-                                        uninteresting: uninteresting, temperature: temperature)
+        try items.prepare(context.requireArtefacts(Self.key), train: context.split.train)
     }
 
     public func beginEpoch(_ epoch: Int, _ context: DistillationContext) throws {
         try userSide.beginEpoch(epoch, context)
-        draw = sampler?.draw(epoch: epoch, seed: context.seed, purpose: "ir-rrd/item-lists", threads: context.threads)
+        items.beginEpoch(epoch, seed: context.seed, threads: context.threads)
     }
 
     public func addLoss(_ batch: TrainingBatch, _ context: DistillationContext, gradients: inout ScoreGradients) -> Double {
-        var loss = userSide.addLoss(batch, context, gradients: &gradients)
-        guard let draw, let userDraw = userSide.draw else { return loss }
+        let loss = userSide.addLoss(batch, context, gradients: &gradients)
+        guard let userDraw = userSide.users.draw else { return loss }
         // B_I: the items of the batch users' lists, each once, in order of first appearance.
-        var seen = Set<Int32>(), items: [Int32] = []
+        var seen = Set<Int32>(), rows: [Int32] = []
         for u in batch.uniqueUsers {
-            for i in userDraw.interesting(Int(u)) + userDraw.uninteresting(Int(u)) where seen.insert(i).inserted { items.append(i) }
+            for i in userDraw.interesting(Int(u)) + userDraw.uninteresting(Int(u)) where seen.insert(i).inserted { rows.append(i) }
         }
-        for i in items {
-            loss += RelaxedRankingLoss.add(context.student, side: .item, fixed: i, list: draw.interesting(Int(i)),
-                                           below: draw.uninteresting(Int(i)), weight: weight, into: &gradients)
-        }
-        return loss
+        return loss + items.loss(rows: rows, student: context.student, into: &gradients)
     }
 }

@@ -15,22 +15,12 @@ public final class RelaxedRankingDistillation: DistillationMethod {
     ]
 
     public let hyperparameters: [String: ConfigValue]
-    let listLength: Int
-    let interesting: Int
-    let uninteresting: Int
-    let temperature: Double
-    let weight: Float
-    var sampler: RelaxedRankingSampler?
-    var draw: RelaxedRankingSampler.Draw?
+    var users: RelaxedRankingSide
 
     public init(hyperparameters: [String: ConfigValue]) throws {
         let h = try Self.resolve(hyperparameters)
         self.hyperparameters = h
-        listLength = try Self.integer(h, "N", in: 1...100_000)
-        interesting = try Self.integer(h, "K", in: 1...listLength)
-        uninteresting = try Self.integer(h, "L", in: 0...100_000)
-        temperature = try Self.number(h, "T", in: 1e-6...1e9)
-        weight = Float(try Self.number(h, "lambda", in: 0...1e6))
+        users = try RelaxedRankingSide(Self.self, h, side: .user, suffix: "", purpose: "rrd/user-lists")
     }
 
     public var deviations: [String] {
@@ -40,22 +30,14 @@ public final class RelaxedRankingDistillation: DistillationMethod {
     }
 
     public func prepare(_ context: DistillationContext) throws {
-        let lists = try context.requireArtefacts(Self.key).topItemsPerUser(listLength)
-        sampler = RelaxedRankingSampler(side: .user, lists: lists, train: context.split.train, interesting: interesting,
-                                        uninteresting: uninteresting, temperature: temperature)
+        try users.prepare(context.requireArtefacts(Self.key), train: context.split.train)
     }
 
     public func beginEpoch(_ epoch: Int, _ context: DistillationContext) throws {
-        draw = sampler?.draw(epoch: epoch, seed: context.seed, purpose: "rrd/user-lists", threads: context.threads)
+        users.beginEpoch(epoch, seed: context.seed, threads: context.threads)
     }
 
     public func addLoss(_ batch: TrainingBatch, _ context: DistillationContext, gradients: inout ScoreGradients) -> Double {
-        guard let draw else { return 0 }
-        var loss = 0.0
-        for u in batch.uniqueUsers {
-            loss += RelaxedRankingLoss.add(context.student, side: .user, fixed: u, list: draw.interesting(Int(u)),
-                                           below: draw.uninteresting(Int(u)), weight: weight, into: &gradients)
-        }
-        return loss
+        users.loss(rows: batch.uniqueUsers, student: context.student, into: &gradients)
     }
 }

@@ -115,17 +115,12 @@ public final class UnbiasedDistillation: DistillationMethod {
 /// truncated to the list's length, ordered so the first is the teacher's better rank; a tied
 /// pair is redrawn.
 public struct UnbiasedPairSampler: Sendable {
-    /// One epoch's pairs: user u's are `better/worse[u*width ..< u*width + count[u]]` (items).
+    /// One epoch's pairs: user u's k-th pair is (better[u][k], worse[u][k]), items.
     public struct Draw: Sendable {
-        public let width: Int
-        public let better: [Int32]
-        public let worse: [Int32]
-        public let count: [Int32]
+        public let better: RowLists
+        public let worse: RowLists
 
-        public func pairs(_ u: Int) -> (better: ArraySlice<Int32>, worse: ArraySlice<Int32>) {
-            let r = (u * width)..<(u * width + Int(count[u]))
-            return (better[r], worse[r])
-        }
+        public func pairs(_ u: Int) -> (better: ArraySlice<Int32>, worse: ArraySlice<Int32>) { (better[u], worse[u]) }
     }
 
     /// Tied redraws allowed per pair: a tie needs both draws on one position, at most
@@ -168,35 +163,21 @@ public struct UnbiasedPairSampler: Sendable {
     /// Every user's pairs for `epoch`, from streams keyed by (seed, purpose, epoch, user, group):
     /// the same for any thread count.
     public func draw(epoch: Int, seed: UInt64, purpose: String, threads: Int) -> Draw {
-        let users = lists.rows / groups
         let width = pairsPerGroup.reduce(0, +)
-        var better = [Int32](repeating: 0, count: users * width), worse = better
-        var count = [Int32](repeating: 0, count: users)
-        let piece = 64
-        better.withUnsafeMutableBufferPointer { bp in
-            worse.withUnsafeMutableBufferPointer { wp in
-                count.withUnsafeMutableBufferPointer { cp in
-                    let (b, w, c) = (SendablePointer(bp.baseAddress!), SendablePointer(wp.baseAddress!), SendablePointer(cp.baseAddress!))
-                    ParallelLoop.forEach(pieces: (users + piece - 1) / piece, threads: threads) { p in
-                        for u in (p * piece)..<min(users, (p + 1) * piece) {
-                            var filled = 0
-                            for g in 0..<groups {
-                                let row = u * groups + g
-                                guard let sampler = samplers[lists.count(row)] else { continue }
-                                var rng = RandomStream(seed: seed, purpose: purpose, epoch, u, g)
-                                for _ in 0..<pairsPerGroup[g] {
-                                    let (x, y) = Self.drawPair(sampler, &rng)
-                                    b.pointer[u * width + filled] = lists.entry(row, x)
-                                    w.pointer[u * width + filled] = lists.entry(row, y)
-                                    filled += 1
-                                }
-                            }
-                            c.pointer[u] = Int32(filled)
-                        }
-                    }
+        let drawn = RowLists.fill(rows: lists.rows / groups, widths: [width, width], threads: threads) { u in
+            var better: [Int32] = [], worse: [Int32] = []
+            for g in 0..<self.groups {
+                let row = u * self.groups + g
+                guard let sampler = self.samplers[self.lists.count(row)] else { continue }
+                var rng = RandomStream(seed: seed, purpose: purpose, epoch, u, g)
+                for _ in 0..<self.pairsPerGroup[g] {
+                    let (x, y) = Self.drawPair(sampler, &rng)
+                    better.append(self.lists.entry(row, x))
+                    worse.append(self.lists.entry(row, y))
                 }
             }
+            return [better, worse]
         }
-        return Draw(width: width, better: better, worse: worse, count: count)
+        return Draw(better: drawn[0], worse: drawn[1])
     }
 }

@@ -11,15 +11,6 @@ import Foundation
 /// items per user.  The reference ranking is a compact top-N list, so positions below N are
 /// never drawn: the distribution is the formula renormalised over the first N positions.
 public struct RankAwareSampler: Sendable {
-    /// One epoch's draw: user u's items are `items[u*width ..< u*width + counts[u]]`, in draw order.
-    public struct Draw: Sendable {
-        public let width: Int
-        public let items: [Int32]
-        public let counts: [Int32]
-
-        public func items(_ u: Int) -> ArraySlice<Int32> { items[(u * width)..<(u * width + Int(counts[u]))] }
-    }
-
     public let gamma: Double
     public let ratio: Double
     public let cap: Int
@@ -56,26 +47,13 @@ public struct RankAwareSampler: Sendable {
         return positions.map { lists.entry(u, Int($0)) }
     }
 
-    /// Every user's draw from `lists` (one row per user), from streams keyed by (seed, purpose,
-    /// epoch, user): the same for any thread count.
-    public func draw(_ lists: RankedLists, epoch: Int, seed: UInt64, purpose: String, threads: Int) -> Draw {
+    /// Every user's draw from `lists` (one row per user), in draw order, from streams keyed by
+    /// (seed, purpose, epoch, user): the same for any thread count.
+    public func draw(_ lists: RankedLists, epoch: Int, seed: UInt64, purpose: String, threads: Int) -> RowLists {
         precondition(lists.rows == unobserved.count)
-        let rows = lists.rows, width = cap
-        var items = [Int32](repeating: 0, count: rows * width), counts = [Int32](repeating: 0, count: rows)
-        let piece = 64
-        items.withUnsafeMutableBufferPointer { ip in
-            counts.withUnsafeMutableBufferPointer { cp in
-                let (i, c) = (SendablePointer(ip.baseAddress!), SendablePointer(cp.baseAddress!))
-                ParallelLoop.forEach(pieces: (rows + piece - 1) / piece, threads: threads) { p in
-                    for u in (p * piece)..<min(rows, (p + 1) * piece) {
-                        var rng = RandomStream(seed: seed, purpose: purpose, epoch, u)
-                        let row = self.drawRow(lists, user: u, &rng)
-                        c.pointer[u] = Int32(row.count)
-                        for (k, v) in row.enumerated() { i.pointer[u * width + k] = v }
-                    }
-                }
-            }
-        }
-        return Draw(width: width, items: items, counts: counts)
+        return RowLists.fill(rows: lists.rows, widths: [cap], threads: threads) { u in
+            var rng = RandomStream(seed: seed, purpose: purpose, epoch, u)
+            return [self.drawRow(lists, user: u, &rng)]
+        }[0]
     }
 }

@@ -9,17 +9,14 @@ import Foundation
 /// over-estimated with weight tanh(max(-ε δ, 0)).  Only the student ranks are kept (rows × N
 /// Int32); the weights are a table lookup on |δ|.
 public struct RankDiscrepancySampler: Sendable {
-    /// One batch's draw for the rows asked for: row q (the q-th requested row) has
-    /// `under[q*width ..< q*width + underCount[q]]` and likewise `over`.
+    /// One batch's draw for the rows asked for: the q-th requested row's under- and
+    /// over-estimated entries.
     public struct Draw: Sendable {
-        public let width: Int
-        public let under: [Int32]
-        public let underCount: [Int32]
-        public let over: [Int32]
-        public let overCount: [Int32]
+        public let under: RowLists
+        public let over: RowLists
 
-        public func under(_ q: Int) -> [Int32] { Array(under[(q * width)..<(q * width + Int(underCount[q]))]) }
-        public func over(_ q: Int) -> [Int32] { Array(over[(q * width)..<(q * width + Int(overCount[q]))]) }
+        public func under(_ q: Int) -> [Int32] { Array(under[q]) }
+        public func over(_ q: Int) -> [Int32] { Array(over[q]) }
     }
 
     public let side: RelaxedRankingLoss.Side
@@ -116,31 +113,11 @@ public struct RankDiscrepancySampler: Sendable {
     /// row from a stream keyed by (seed, purpose, epoch, batch, row): the same for any thread
     /// count and any order of rows.
     public func draw(rows: [Int32], epoch: Int, batch: Int, seed: UInt64, purpose: String, threads: Int) -> Draw {
-        let k = count, n = rows.count
-        guard n > 0 else { return Draw(width: k, under: [], underCount: [], over: [], overCount: []) }
-        var under = [Int32](repeating: 0, count: n * k), over = under
-        var underCount = [Int32](repeating: 0, count: n), overCount = underCount
-        let piece = 16
-        under.withUnsafeMutableBufferPointer { up in
-            over.withUnsafeMutableBufferPointer { op in
-                underCount.withUnsafeMutableBufferPointer { ucp in
-                    overCount.withUnsafeMutableBufferPointer { ocp in
-                        let (u, o, uc, oc) = (SendablePointer(up.baseAddress!), SendablePointer(op.baseAddress!),
-                                              SendablePointer(ucp.baseAddress!), SendablePointer(ocp.baseAddress!))
-                        ParallelLoop.forEach(pieces: (n + piece - 1) / piece, threads: threads) { p in
-                            for q in (p * piece)..<min(n, (p + 1) * piece) {
-                                var rng = RandomStream(seed: seed, purpose: purpose, epoch, batch, Int(rows[q]))
-                                let (a, b) = self.drawRow(Int(rows[q]), &rng)
-                                uc.pointer[q] = Int32(a.count)
-                                for (j, v) in a.enumerated() { u.pointer[q * k + j] = v }
-                                oc.pointer[q] = Int32(b.count)
-                                for (j, v) in b.enumerated() { o.pointer[q * k + j] = v }
-                            }
-                        }
-                    }
-                }
-            }
+        let drawn = RowLists.fill(rows: rows.count, widths: [count, count], threads: threads, piece: 16) { q in
+            var rng = RandomStream(seed: seed, purpose: purpose, epoch, batch, Int(rows[q]))
+            let (under, over) = self.drawRow(Int(rows[q]), &rng)
+            return [under, over]
         }
-        return Draw(width: k, under: under, underCount: underCount, over: over, overCount: overCount)
+        return Draw(under: drawn[0], over: drawn[1])
     }
 }

@@ -5,22 +5,13 @@ import Foundation
 /// in teacher order, and L "uninteresting" entries uniformly from those neither observed in
 /// train nor in the row's top-N list.
 public struct RelaxedRankingSampler: Sendable {
-    /// One epoch's draw: row r's interesting entries are `interesting[r*K ..< r*K + interestingCount[r]]`.
+    /// One epoch's draw: each row's interesting entries (teacher order) and uninteresting ones.
     public struct Draw: Sendable {
-        public let interestingWidth: Int
-        public let uninterestingWidth: Int
-        public let interesting: [Int32]
-        public let interestingCount: [Int32]
-        public let uninteresting: [Int32]
-        public let uninterestingCount: [Int32]
+        public let interesting: RowLists
+        public let uninteresting: RowLists
 
-        public func interesting(_ r: Int) -> [Int32] {
-            Array(interesting[(r * interestingWidth)..<(r * interestingWidth + Int(interestingCount[r]))])
-        }
-
-        public func uninteresting(_ r: Int) -> [Int32] {
-            Array(uninteresting[(r * uninterestingWidth)..<(r * uninterestingWidth + Int(uninterestingCount[r]))])
-        }
+        public func interesting(_ r: Int) -> [Int32] { Array(interesting[r]) }
+        public func uninteresting(_ r: Int) -> [Int32] { Array(uninteresting[r]) }
     }
 
     public let side: RelaxedRankingLoss.Side
@@ -49,32 +40,12 @@ public struct RelaxedRankingSampler: Sendable {
     /// Every row's draw for `epoch`, from streams keyed by (seed, purpose, epoch, row): the same
     /// for any thread count.
     public func draw(epoch: Int, seed: UInt64, purpose: String, threads: Int) -> Draw {
-        let rows = lists.rows, k = interestingCount, l = uninterestingCount
-        var interesting = [Int32](repeating: 0, count: rows * k), iCount = [Int32](repeating: 0, count: rows)
-        var below = [Int32](repeating: 0, count: rows * l), bCount = [Int32](repeating: 0, count: rows)
-        let piece = 64
-        interesting.withUnsafeMutableBufferPointer { ip in
-            iCount.withUnsafeMutableBufferPointer { icp in
-                below.withUnsafeMutableBufferPointer { bp in
-                    bCount.withUnsafeMutableBufferPointer { bcp in
-                        let (i, ic, b, bc) = (SendablePointer(ip.baseAddress!), SendablePointer(icp.baseAddress!),
-                                              SendablePointer(bp.baseAddress!), SendablePointer(bcp.baseAddress!))
-                        ParallelLoop.forEach(pieces: (rows + piece - 1) / piece, threads: threads) { p in
-                            for r in (p * piece)..<min(rows, (p + 1) * piece) {
-                                var rng = RandomStream(seed: seed, purpose: purpose, epoch, r)
-                                let (top, others) = self.drawRow(r, &rng)
-                                ic.pointer[r] = Int32(top.count)
-                                for (q, v) in top.enumerated() { i.pointer[r * k + q] = v }
-                                bc.pointer[r] = Int32(others.count)
-                                for (q, v) in others.enumerated() { b.pointer[r * l + q] = v }
-                            }
-                        }
-                    }
-                }
-            }
+        let drawn = RowLists.fill(rows: lists.rows, widths: [interestingCount, uninterestingCount], threads: threads) { r in
+            var rng = RandomStream(seed: seed, purpose: purpose, epoch, r)
+            let (top, others) = self.drawRow(r, &rng)
+            return [top, others]
         }
-        return Draw(interestingWidth: k, uninterestingWidth: l, interesting: interesting, interestingCount: iCount,
-                    uninteresting: below, uninterestingCount: bCount)
+        return Draw(interesting: drawn[0], uninteresting: drawn[1])
     }
 
     /// Row r's interesting entries (teacher order) and uninteresting entries.
