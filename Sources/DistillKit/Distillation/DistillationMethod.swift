@@ -77,7 +77,7 @@ public struct DistillationContext: Sendable {
 /// The trainer calls `prepare` once, `beginEpoch` every epoch and `addLoss` every batch; the
 /// method adds its loss and its score gradients (and, for latent methods, its own modules'
 /// updates) without knowing about any other method.
-public protocol DistillationMethod: AnyObject {
+public protocol DistillationMethod: AnyObject, SendableMetatype {
     /// The key used in suite files and run keys (`rrd`, `de-rrd`, ...).
     static var key: String { get }
     static var summary: String { get }

@@ -1,7 +1,7 @@
 /// Maps method keys to their types.  The runner never switches on method names: adding a method
 /// is one file with one type plus one line here.  Tables list methods in this order (by year).
 public enum MethodRegistry {
-    nonisolated(unsafe) public static let all: [any DistillationMethod.Type] = [
+    public static let all: [any DistillationMethod.Type] = [
         StudentOnly.self,
         RankingDistillation.self,
         CollaborativeDistillation.self,
