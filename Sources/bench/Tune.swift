@@ -16,7 +16,7 @@ import Foundation
 struct Tune: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Grid-search training settings, or a method's hyperparameters, on the validation split.")
 
-    @Option(help: "Dataset name.") var dataset = "ml-100k"
+    @Option(help: "Dataset name (training settings: default ml-100k; method search: only this dataset of the suite).") var dataset: String?
     @Option(help: "Protocol: holdout or loo-499.") var `protocol` = "holdout"
     @Option(help: "Embedding dimension.") var dim = 200
     @Option(help: "Seed.") var seed: UInt64 = 0
@@ -73,6 +73,7 @@ struct Tune: ParsableCommand {
                     grid.append(c)
                 } }
             } } }
+            let dataset = self.dataset ?? "ml-100k"
             let data = try DatasetCatalog.load(dataset)
             let split = try Split.make(data, protocol: p, seed: seed)
             print("dataset\tdim\tlr\twd\tneg\tinit\tbatch\tbest_epoch\tepochs\tvalid_\(p.selectionMetric)\ttest_\(p.selectionMetric)\tseconds")
@@ -103,7 +104,13 @@ struct Tune: ParsableCommand {
     }
 
     func searchMethod(_ method: String, suitePath: String) throws {
-        let suite = try Suite.load(path: suitePath)
+        var suite = try Suite.load(path: suitePath)
+        if let dataset {
+            guard let d = suite.datasets.first(where: { $0.name == dataset }) else {
+                throw HarnessError("--dataset \(dataset): \(suitePath) has no such dataset; it has \(suite.datasets.map(\.name).joined(separator: ", "))")
+            }
+            suite.datasets = [d]
+        }
         let tuner = try MethodTuner(suite: suite, method: method, grid: try MethodTuner.parseGrid(grid), dimension: dim, seed: seed, scratchRoot: scratch,
                                     settingsFolder: write)
         let searches = try tuner.run(threads: threads, progress: ProgressReporter())
