@@ -52,8 +52,16 @@ public enum ResultPlots {
         return (names[String(parts[0])] ?? String(parts[0])) + (parts.count > 1 ? "@\(parts[1])" : "")
     }
 
-    /// One point per (method, dim): means over seeds, with the seeds' standard deviations.
+    /// One point per (method, dim): accuracy is the mean over its seeds (error bar: their
+    /// standard deviation); latency is pooled over every run of the same inference model (family,
+    /// dimension, parameter count).  Every method's student of one size is the same model, so its
+    /// latency is one quantity: measuring it per method would only scatter the points by timing
+    /// noise and draw a Pareto frontier out of it.
     static func accuracyLatencyPoints(_ rows: [RunRecord], metric: String) -> [AccuracyLatencyPoint] {
+        func architecture(_ r: RunRecord) -> String { "\(r.spec.family)|\(r.spec.dimension)|\(r.model?.parameters ?? -1)" }
+        let latencyOf = Dictionary(grouping: rows.filter { $0.latency != nil }, by: architecture).mapValues { rs in
+            Summary(rs.sorted { $0.key < $1.key }.compactMap { $0.latency?.p50 })
+        }
         let groups = Dictionary(grouping: rows) { "\($0.spec.variant)|\($0.spec.dimension)" }
         return groups.keys.sorted { a, b in
             let (ma, da) = (String(a.split(separator: "|")[0]), Int(a.split(separator: "|")[1])!)
@@ -61,7 +69,7 @@ public enum ResultPlots {
             return ma != mb ? Plots.methodOrder(ma, mb) : da < db
         }.compactMap { g in
             let rs = groups[g]!
-            let latency = Summary(rs.compactMap { $0.latency?.p50 })
+            guard let latency = latencyOf[architecture(rs[0])] else { return nil }
             let accuracy = Summary(rs.compactMap { $0.test[metric] })
             guard latency.count > 0, !latency.mean.isNaN, !accuracy.mean.isNaN else { return nil }
             let s = rs[0].spec

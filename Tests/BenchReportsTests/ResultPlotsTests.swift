@@ -42,6 +42,10 @@ import Testing
         let points = ResultPlots.accuracyLatencyPoints(records, metric: "ndcg@20")
         #expect(points.map(\.method).sorted() == ["fake-kd", "student", "teacher"])
         #expect(points.filter(\.isTeacher).map(\.size) == [16])
+        // Students of one size are one model: one latency, pooled over their runs.
+        let students = points.filter { !$0.isTeacher }
+        let pooled = Summary(records.filter { !$0.spec.isTeacher }.sorted { $0.key < $1.key }.compactMap { $0.latency?.p50 }).mean
+        #expect(students.count == 2 && students.allSatisfy { $0.latencyMicros == pooled })
         let bars = ResultPlots.gainBars(records, metric: "ndcg@20")
         #expect(bars.count == 1 && bars[0].method == "fake-kd" && bars[0].group == "d=4")
         #expect(abs(bars[0].gainPercent - 10) < 1e-9)
