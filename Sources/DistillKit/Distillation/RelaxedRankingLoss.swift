@@ -77,19 +77,62 @@ extension RelaxedRankingLoss {
     /// score gradients to `g` and returns the weighted loss.
     public static func add(_ model: any RankingModel, side: Side, fixed: Int32, list: [Int32], below: [Int32],
                            weight: Float, into g: inout ScoreGradients) -> Double {
-        let f = Int(fixed)
-        func score(_ other: Int32) -> Float {
-            side == .user ? model.score(user: f, item: Int(other)) : model.score(user: Int(other), item: f)
-        }
-        let ls = list.map(score), bs = below.map(score)
-        let (loss, gl, gb) = evaluate(list: ls, below: bs)
-        for (e, d) in zip(list, gl) { append(side, fixed, e, weight * d, &g) }
-        for (e, d) in zip(below, gb) { append(side, fixed, e, weight * d, &g) }
-        return Double(weight) * loss
+        addRows(model, side: side, rows: [fixed], weight: weight, threads: 1, into: &g) { _, _ in (list[...], below[...]) }
     }
 
     @inline(__always)
     static func append(_ side: Side, _ fixed: Int32, _ other: Int32, _ d: Float, _ g: inout ScoreGradients) {
         if side == .user { g.append(user: fixed, item: other, d) } else { g.append(user: other, item: fixed, d) }
+    }
+}
+
+extension RelaxedRankingLoss {
+    /// Σ over `rows` of `weight` × PL(list, below) of each row (`lists(position in rows, row)`), the rows scored
+    /// in parallel in fixed pieces; gradient entries are appended in row order, exactly as
+    /// calling `add` row by row would, so training is bit-identical for any thread count.  (The
+    /// returned loss sums piece partials in piece order.)
+    public static func addRows(_ model: any RankingModel, side: Side, rows: [Int32], weight: Float, threads: Int,
+                               into g: inout ScoreGradients,
+                               lists: @Sendable (Int, Int32) -> (list: ArraySlice<Int32>, below: ArraySlice<Int32>)) -> Double {
+        let piece = 32
+        let pieces = (rows.count + piece - 1) / piece
+        guard pieces > 0 else { return 0 }
+        let chunks = UnsafeMutableBufferPointer<ScoreGradients>.allocate(capacity: pieces)
+        chunks.initialize(repeating: ScoreGradients())
+        defer { chunks.deinitialize(); chunks.deallocate() }
+        let out = SendablePointer(chunks.baseAddress!)
+        let loss = ParallelLoop.sum(pieces: pieces, threads: threads) { p in
+            var chunk = ScoreGradients()
+            var scores: [Float] = [], gradient: [Float] = []
+            var total = 0.0
+            for q in (p * piece)..<min(rows.count, (p + 1) * piece) {
+                let r = rows[q]
+                let (list, below) = lists(q, r)
+                let k = list.count, n = k + below.count
+                scores.removeAll(keepingCapacity: true)
+                let f = Int(r)
+                for e in list { scores.append(side == .user ? model.score(user: f, item: Int(e)) : model.score(user: Int(e), item: f)) }
+                for e in below { scores.append(side == .user ? model.score(user: f, item: Int(e)) : model.score(user: Int(e), item: f)) }
+                if gradient.count < n { gradient = [Float](repeating: 0, count: n) }
+                let l = scores.withUnsafeBufferPointer { s in
+                    gradient.withUnsafeMutableBufferPointer { d in
+                        evaluate(list: UnsafeBufferPointer(rebasing: s[0..<k]), below: UnsafeBufferPointer(rebasing: s[k..<n]),
+                                 listGradient: UnsafeMutableBufferPointer(rebasing: d[0..<k]),
+                                 belowGradient: UnsafeMutableBufferPointer(rebasing: d[k..<n]))
+                    }
+                }
+                total += Double(weight) * l
+                var q = 0
+                for e in list { append(side, r, e, weight * gradient[q], &chunk); q += 1 }
+                for e in below { append(side, r, e, weight * gradient[q], &chunk); q += 1 }
+            }
+            out.pointer[p] = chunk
+            return total
+        }
+        for p in 0..<pieces {
+            let c = chunks[p]
+            g.users.append(contentsOf: c.users); g.items.append(contentsOf: c.items); g.values.append(contentsOf: c.values)
+        }
+        return loss
     }
 }

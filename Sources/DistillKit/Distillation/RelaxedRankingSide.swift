@@ -36,13 +36,10 @@ struct RelaxedRankingSide {
     }
 
     /// λ Σ_rows PL(interesting, uninteresting) of this epoch's draw over the student's scores.
-    func loss(rows: [Int32], student: any RankingModel, into gradients: inout ScoreGradients) -> Double {
+    func loss(rows: [Int32], student: any RankingModel, threads: Int, into gradients: inout ScoreGradients) -> Double {
         guard let draw else { return 0 }
-        var loss = 0.0
-        for r in rows {
-            loss += RelaxedRankingLoss.add(student, side: side, fixed: r, list: draw.interesting(Int(r)),
-                                           below: draw.uninteresting(Int(r)), weight: weight, into: &gradients)
+        return RelaxedRankingLoss.addRows(student, side: side, rows: rows, weight: weight, threads: threads, into: &gradients) { _, r in
+            (draw.interesting[Int(r)], draw.uninteresting[Int(r)])
         }
-        return loss
     }
 }

@@ -73,11 +73,10 @@ public final class DualCorrectionDistillation: DistillationMethod {
             guard let sampler, weight != 0 else { continue }
             let draw = sampler.draw(rows: rows, epoch: batch.epoch, batch: batch.index, seed: context.seed, purpose: purpose,
                                     threads: context.threads)
-            for (q, row) in rows.enumerated() {
-                let under = draw.under(q), over = draw.over(q)
-                if under.isEmpty || over.isEmpty { continue }
-                loss += RelaxedRankingLoss.add(context.student, side: sampler.side, fixed: row, list: under, below: over,
-                                               weight: weight, into: &gradients)
+            loss += RelaxedRankingLoss.addRows(context.student, side: sampler.side, rows: rows, weight: weight, threads: context.threads,
+                                               into: &gradients) { q, _ in
+                // A row with nothing under- or over-estimated adds nothing.
+                return draw.under.count(q) == 0 || draw.over.count(q) == 0 ? ([], []) : (draw.under[q], draw.over[q])
             }
         }
         return loss

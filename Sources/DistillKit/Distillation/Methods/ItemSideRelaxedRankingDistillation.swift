@@ -49,6 +49,6 @@ public final class ItemSideRelaxedRankingDistillation: DistillationMethod {
         for u in batch.uniqueUsers {
             for i in userDraw.interesting(Int(u)) + userDraw.uninteresting(Int(u)) where seen.insert(i).inserted { rows.append(i) }
         }
-        return loss + items.loss(rows: rows, student: context.student, into: &gradients)
+        return loss + items.loss(rows: rows, student: context.student, threads: context.threads, into: &gradients)
     }
 }

@@ -38,6 +38,6 @@ public final class RelaxedRankingDistillation: DistillationMethod {
     }
 
     public func addLoss(_ batch: TrainingBatch, _ context: DistillationContext, gradients: inout ScoreGradients) -> Double {
-        users.loss(rows: batch.uniqueUsers, student: context.student, into: &gradients)
+        users.loss(rows: batch.uniqueUsers, student: context.student, threads: context.threads, into: &gradients)
     }
 }
