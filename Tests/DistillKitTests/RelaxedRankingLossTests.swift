@@ -63,6 +63,22 @@ import Testing
         #expect(gl == [-1, -1] && gb[0] == 0 && gb[1] == 2)
     }
 
+    /// Scores up to ±300 stay on the shifted-sum path, ±1e4 take the log-domain one; both give
+    /// the definition's value where it can be computed.
+    @Test func bothNumericPathsAgreeWithTheDefinition() {
+        var rng = RandomStream(seed: 21, purpose: "test/pl-paths")
+        for _ in 0..<50 {
+            let list = (0..<5).map { _ in Float(2 * rng.nextDouble() - 1) * 3 }, below = (0..<4).map { _ in Float(2 * rng.nextDouble() - 1) * 3 }
+            let (loss, _, _) = RelaxedRankingLoss.evaluate(list: list, below: below)
+            #expect(abs(loss - Self.naive(list.map(Double.init), below.map(Double.init))) < 1e-9 * max(1, loss))
+        }
+        // 650 apart: exp(-650) underflows the shifted sums, so the log-domain path answers.
+        let (loss, gl, gb) = RelaxedRankingLoss.evaluate(list: [0, -650], below: [])
+        #expect(abs(loss - 0) < 1e-9 && gl == [0, 0] && gb.isEmpty)
+        let (l2, g2, _) = RelaxedRankingLoss.evaluate(list: [-650, 0], below: [])
+        #expect(abs(l2 - 650) < 1e-6 && g2 == [-1, 1])
+    }
+
     /// Gradients of a list sum to zero over list + below (the loss is shift-invariant).
     @Test func shiftInvariance() {
         let (l1, g1, b1) = RelaxedRankingLoss.evaluate(list: [3, -2, 0.5], below: [1, 7])

@@ -22,17 +22,44 @@ public enum RelaxedRankingLoss {
     ///
     /// With D_k = log(Σ_{q>=k} exp s_q + Σ_b exp s_b) the loss is Σ_k (D_k - s_k), so
     /// d/d s_j = Σ_{k<=j} exp(s_j - D_k) - 1 for a list entry and Σ_k exp(s_b - D_k) for a below
-    /// entry; A_j = log Σ_{k<=j} exp(-D_k) is accumulated in the log domain and each exponent
-    /// s + A is at most log K.
+    /// entry.  Fast path: every score shifted by the maximum m, so e = exp(s - m) <= 1 and the
+    /// denominators c_k = exp(D_k - m) are plain sums (n exponentials and K logarithms); it is
+    /// taken only when every c_k is far from underflow.  Otherwise (scores thousands apart) the
+    /// same quantities are accumulated in the log domain, where no exponent exceeds log K.
     public static func evaluate(list: UnsafeBufferPointer<Float>, below: UnsafeBufferPointer<Float>,
                                 listGradient: UnsafeMutableBufferPointer<Float>,
                                 belowGradient: UnsafeMutableBufferPointer<Float>) -> Double {
         precondition(listGradient.count == list.count && belowGradient.count == below.count)
-        let k = list.count
+        let k = list.count, n = k + below.count
         guard k > 0 else {
             for b in 0..<below.count { belowGradient[b] = 0 }
             return 0
         }
+        var m = -Double.infinity
+        for q in 0..<k { m = max(m, Double(list[q])) }
+        for b in 0..<below.count { m = max(m, Double(below[b])) }
+        let fast: Double? = withUnsafeTemporaryAllocation(of: Double.self, capacity: n + k) { t in
+            // t[0..<k]: e of the list, t[k..<n]: e of below, t[n..<n+k]: c_k.
+            var belowSum = 0.0
+            for b in 0..<below.count { let e = exp(Double(below[b]) - m); t[k + b] = e; belowSum += e }
+            var running = belowSum
+            for q in stride(from: k - 1, through: 0, by: -1) {
+                let e = exp(Double(list[q]) - m)
+                t[q] = e
+                running += e
+                guard running > 1e-280 else { return nil }
+                t[n + q] = running
+            }
+            var loss = 0.0, a = 0.0
+            for j in 0..<k {
+                loss += log(t[n + j]) + m - Double(list[j])
+                a += 1 / t[n + j]
+                listGradient[j] = Float(t[j] * a - 1)
+            }
+            for b in 0..<below.count { belowGradient[b] = Float(t[k + b] * a) }
+            return loss
+        }
+        if let fast { return fast }
         var belowLSE = -Double.infinity
         for b in 0..<below.count { belowLSE = logAddExp(belowLSE, Double(below[b])) }
         return withUnsafeTemporaryAllocation(of: Double.self, capacity: k) { d in
