@@ -153,7 +153,7 @@ import Testing
         #expect(analytic.scale > 0)
         let bad = world.mismatches(analytic) {
             var scratch = ScoreGradients()
-            return zip(batch.uniqueUsers, frozen).reduce(0) { $0 + method.addDistillation(user: $1.0, weights: $1.1, student: student, into: &scratch) }
+            return zip(batch.uniqueUsers, frozen).reduce(0) { $0 + RankingDistillation.addDistillation(user: $1.0, list: lists.row(Int($1.0)), weights: $1.1, alpha: 1, student: student, into: &scratch) }
         }
         #expect(bad.isEmpty, "\(bad.prefix(5).joined(separator: "; "))")
     }

@@ -55,6 +55,38 @@ import Testing
         #expect(WeightedSamplingWithoutReplacement.drawSequential(weights: [0, 0], count: 3, &rng).isEmpty)
     }
 
+    /// Running sums of weights, and how many weights are positive (the running-sums sampler's input).
+    static func runningSums(_ w: [Double]) -> ([Double], Int) {
+        var s = 0.0
+        return (w.map { s += $0; return s }, w.filter { $0 > 0 }.count)
+    }
+
+    /// The running-sums sampler (DCD's batches): the same laws, by binary search with repeats
+    /// redrawn.  The second check forces its fallback: after one of two heavy weights is drawn,
+    /// a third draw among tiny weights repeats far more than 4k + 16 times.
+    @Test func runningSumsSamplerFollowsSuccessiveSampling() {
+        Self.checkSuccessiveSampling("running-sums", seed: 14) { w, rng in
+            let (s, positives) = Self.runningSums(w)
+            return s.withUnsafeBufferPointer { WeightedSamplingWithoutReplacement.drawSequential(runningSums: $0, positives: positives, count: 2, &rng) }
+        }
+        // Weights 1e6, 1e6, 1, 2, 0: three draws; the third is 1 or 2 with odds 1 : 2.
+        let w: [Double] = [1e6, 1e6, 1, 2, 0]
+        let (s, positives) = Self.runningSums(w)
+        var third = [Int](repeating: 0, count: 5)
+        let trials = 30_000
+        for t in 0..<trials {
+            var rng = RandomStream(seed: 15, purpose: "test/running-sums-fallback", t)
+            let d = s.withUnsafeBufferPointer { WeightedSamplingWithoutReplacement.drawSequential(runningSums: $0, positives: positives, count: 3, &rng) }
+            #expect(d.count == 3 && Set(d).count == 3 && !d.contains(4))
+            third[Int(d[2])] += 1
+        }
+        // P(third = i) for i in {2, 3}: the first two are almost surely the heavy ones.
+        Self.chiSquareOK(observed: Array(third[2...3]), expected: [Double(trials) / 3, 2 * Double(trials) / 3], "running-sums fallback")
+        var rng = RandomStream(seed: 16, purpose: "test/running-sums-edges")
+        let all = s.withUnsafeBufferPointer { WeightedSamplingWithoutReplacement.drawSequential(runningSums: $0, positives: positives, count: 10, &rng) }
+        #expect(Set(all) == [0, 1, 2, 3] && all.count == 4)
+    }
+
     @Test func weightedWithoutReplacementReturnsEveryPositiveWhenShort() {
         var rng = RandomStream(seed: 1, purpose: "test")
         let d = WeightedSamplingWithoutReplacement.draw(logWeights: [-.infinity, 0, -.infinity, -3], count: 5, &rng)

@@ -114,25 +114,17 @@ extension RelaxedRankingLoss {
 }
 
 extension RelaxedRankingLoss {
-    /// Σ over `rows` of `weight` × PL(list, below) of each row (`lists(position in rows, row)`), the rows scored
-    /// in parallel in fixed pieces; gradient entries are appended in row order, exactly as
-    /// calling `add` row by row would, so training is bit-identical for any thread count.  (The
-    /// returned loss sums piece partials in piece order.)
+    /// Σ over `rows` of `weight` × PL(list, below) of each row (`lists(position in rows, row)`),
+    /// rows scored in parallel by `RowParallelGradients`: gradient entries are appended in row
+    /// order, exactly as calling `add` row by row would, so training is bit-identical for any
+    /// thread count.
     public static func addRows(_ model: any RankingModel, side: Side, rows: [Int32], weight: Float, threads: Int,
                                into g: inout ScoreGradients,
                                lists: @Sendable (Int, Int32) -> (list: ArraySlice<Int32>, below: ArraySlice<Int32>)) -> Double {
-        let piece = 32
-        let pieces = (rows.count + piece - 1) / piece
-        guard pieces > 0 else { return 0 }
-        let chunks = UnsafeMutableBufferPointer<ScoreGradients>.allocate(capacity: pieces)
-        chunks.initialize(repeating: ScoreGradients())
-        defer { chunks.deinitialize(); chunks.deallocate() }
-        let out = SendablePointer(chunks.baseAddress!)
-        let loss = ParallelLoop.sum(pieces: pieces, threads: threads) { p in
-            var chunk = ScoreGradients()
+        RowParallelGradients.add(rows: rows.count, threads: threads, into: &g) { range, chunk in
             var scores: [Float] = [], gradient: [Float] = []
             var total = 0.0
-            for q in (p * piece)..<min(rows.count, (p + 1) * piece) {
+            for q in range {
                 let r = rows[q]
                 let (list, below) = lists(q, r)
                 let k = list.count, n = k + below.count
@@ -149,17 +141,11 @@ extension RelaxedRankingLoss {
                     }
                 }
                 total += Double(weight) * l
-                var q = 0
-                for e in list { append(side, r, e, weight * gradient[q], &chunk); q += 1 }
-                for e in below { append(side, r, e, weight * gradient[q], &chunk); q += 1 }
+                var j = 0
+                for e in list { append(side, r, e, weight * gradient[j], &chunk); j += 1 }
+                for e in below { append(side, r, e, weight * gradient[j], &chunk); j += 1 }
             }
-            out.pointer[p] = chunk
             return total
         }
-        for p in 0..<pieces {
-            let c = chunks[p]
-            g.users.append(contentsOf: c.users); g.items.append(contentsOf: c.items); g.values.append(contentsOf: c.values)
-        }
-        return loss
     }
 }

@@ -125,15 +125,19 @@ public class CollaborativeDistillation: DistillationMethod {
 
     public func addLoss(_ batch: TrainingBatch, _ context: DistillationContext, gradients: inout ScoreGradients) -> Double {
         guard let draw else { return 0 }
-        var loss = 0.0
-        for u in batch.uniqueUsers {
-            let base = Int(u) * draw.width
-            for k in 0..<Int(draw.counts[Int(u)]) {
-                let item = draw.values[base + k]
-                let (l, d) = Self.softBinaryCrossEntropy(logit: context.student.score(user: Int(u), item: Int(item)), target: targets[base + k])
-                loss += l
-                gradients.append(user: u, item: item, weight * d)
+        let (users, targets, student, weight) = (batch.uniqueUsers, targets, context.student, weight)
+        let loss = RowParallelGradients.add(rows: users.count, threads: context.threads, into: &gradients) { range, chunk in
+            var loss = 0.0
+            for u in users[range] {
+                let base = Int(u) * draw.width
+                for k in 0..<Int(draw.counts[Int(u)]) {
+                    let item = draw.values[base + k]
+                    let (l, d) = Self.softBinaryCrossEntropy(logit: student.score(user: Int(u), item: Int(item)), target: targets[base + k])
+                    loss += l
+                    chunk.append(user: u, item: item, weight * d)
+                }
             }
+            return loss
         }
         return Double(weight) * loss
     }

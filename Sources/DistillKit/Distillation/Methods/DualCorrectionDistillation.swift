@@ -12,6 +12,8 @@ public final class DualCorrectionDistillation: DistillationMethod {
     public static let summary = "dual correction distillation: the student's under-estimated teacher top-N entries ranked above its over-estimated ones, user and item side (Lee & Kim, CIKM 2021; no released defaults)"
     public static let source = "Lee & Kim: DCD, CIKM 2021 (arXiv 2109.03459); code github.com/dudwns511/DCD_CIKM21"
     public static let requiresTeacher = true
+    /// 2: corrections drawn from running sums (another use of the random stream, same law).
+    public static let version = 2
     public static let defaults: [String: ConfigValue] = [
         "N": .number(500), "p_n": .number(40), "eps": .number(0.1),
         "lambda_U": .number(1e-3), "lambda_I": .number(1e-3), "refresh_every": .number(3),
@@ -43,7 +45,7 @@ public final class DualCorrectionDistillation: DistillationMethod {
     public var deviations: [String] {
         ["no released defaults (the authors' argument parser is not published): N=500 and a refresh every 3 epochs are the code's; p_n=40, eps=0.1 and lambda_U=lambda_I=1e-3 are chosen here (RRD's list size and lambda scale)",
          "a row with fewer than p_n positive under- (or over-) estimation weights uses all of them, a shorter list (D2; the code's torch.multinomial without replacement would fail there); a row with no discrepancy adds nothing",
-         "corrections drawn by successive sampling on a Fenwick tree of the weights, distributed exactly as the code's torch.multinomial without replacement",
+         "corrections drawn by successive sampling (binary search on running sums of the weights, repeats redrawn), distributed exactly as the code's torch.multinomial without replacement",
          "students' ties within a list go to the better teacher position (the code's torch.argsort leaves tie order unspecified)",
          "the relaxed ranking loss is computed with log-sum-exp (the code exponentiates raw scores)",
          "the teacher's top-N lists exclude training interactions on both sides (the code's list files are not published; D3)",

@@ -45,9 +45,11 @@ public final class ItemSideRelaxedRankingDistillation: DistillationMethod {
         let loss = userSide.addLoss(batch, context, gradients: &gradients)
         guard let userDraw = userSide.users.draw else { return loss }
         // B_I: the items of the batch users' lists, each once, in order of first appearance.
-        var seen = Set<Int32>(), rows: [Int32] = []
+        var seen = [Bool](repeating: false, count: context.student.itemCount), rows: [Int32] = []
         for u in batch.uniqueUsers {
-            for i in userDraw.interesting(Int(u)) + userDraw.uninteresting(Int(u)) where seen.insert(i).inserted { rows.append(i) }
+            for list in [userDraw.interesting[Int(u)], userDraw.uninteresting[Int(u)]] {
+                for i in list where !seen[Int(i)] { seen[Int(i)] = true; rows.append(i) }
+            }
         }
         return loss + items.loss(rows: rows, student: context.student, threads: context.threads, into: &gradients)
     }

@@ -120,27 +120,53 @@ public final class RankingDistillation: DistillationMethod {
         return total > 0 ? w.map { $0 / total } : w
     }
 
-    /// User u's weights for the scores `listScores` of its top-K items under the current
-    /// student: position weights during the warm-up, hybrid weights after it.
-    func weights(user u: Int, listScores: [Float], student: any RankingModel) -> [Double] {
-        let position = Self.positionWeights(count: listScores.count, lambda: sharpness)
-        guard let samples else { return position }
-        let n = Int(sampleCounts[u])
-        guard n > 0 else { return position.map { _ in 0 } }
-        let sampled = (0..<n).map { student.score(user: u, item: Int(samples[u * rankSamples + $0])) }
-        let discrepancy = listScores.enumerated().map { r, s in
-            let above = sampled.reduce(0) { $0 + ($1 > s ? 1 : 0) }
-            return Self.discrepancyWeight(estimatedRank: Self.estimatedRank(above: above, samples: n, items: student.itemCount),
-                                          rank: r, mu: mu)
+    /// What weighting a row needs, as a value: rows are weighted on any thread.
+    struct Weighting: Sendable {
+        let sharpness: Double
+        let mu: Double
+        let renormalise: Bool
+        /// Position weights of a full K-item list (shorter lists compute their own).
+        let fullList: [Double]
+        let rankSamples: Int
+        let samples: [Int32]?
+        let sampleCounts: [Int32]
+
+        /// User u's weights for the scores `listScores` of its top-K items under the current
+        /// student: position weights during the warm-up, hybrid weights after it.
+        func weights(user u: Int, listScores: [Float], student: any RankingModel) -> [Double] {
+            let position = listScores.count == fullList.count ? fullList
+                : RankingDistillation.positionWeights(count: listScores.count, lambda: sharpness)
+            guard let samples else { return position }
+            let n = Int(sampleCounts[u])
+            guard n > 0 else { return position.map { _ in 0 } }
+            return withUnsafeTemporaryAllocation(of: Float.self, capacity: n) { sampled in
+                for k in 0..<n { sampled[k] = student.score(user: u, item: Int(samples[u * rankSamples + k])) }
+                let discrepancy = listScores.enumerated().map { r, s in
+                    var above = 0
+                    for k in 0..<n where sampled[k] > s { above += 1 }
+                    return RankingDistillation.discrepancyWeight(
+                        estimatedRank: RankingDistillation.estimatedRank(above: above, samples: n, items: student.itemCount), rank: r, mu: mu)
+                }
+                return RankingDistillation.hybridWeights(position: position, discrepancy: discrepancy, renormalise: renormalise)
+            }
         }
-        return Self.hybridWeights(position: position, discrepancy: discrepancy, renormalise: renormalise)
+    }
+
+    var weighting: Weighting {
+        Weighting(sharpness: sharpness, mu: mu, renormalise: renormalise,
+                  fullList: Self.positionWeights(count: listLength, lambda: sharpness), rankSamples: rankSamples,
+                  samples: samples, sampleCounts: sampleCounts)
+    }
+
+    func weights(user u: Int, listScores: [Float], student: any RankingModel) -> [Double] {
+        weighting.weights(user: u, listScores: listScores, student: student)
     }
 
     /// α Σ_r w_r (-log σ(s_{u,π_r})) for fixed weights; appends its score gradients.
-    func addDistillation(user u: Int32, weights w: [Double], student: any RankingModel, into g: inout ScoreGradients) -> Double {
-        guard let lists else { return 0 }
+    static func addDistillation(user u: Int32, list: ArraySlice<Int32>, weights w: [Double], alpha: Float,
+                                student: any RankingModel, into g: inout ScoreGradients) -> Double {
         var loss = 0.0
-        for (r, item) in lists.row(Int(u)).enumerated() where w[r] != 0 {
+        for (r, item) in list.enumerated() where w[r] != 0 {
             // -log σ(s) and its derivative -σ(-s), overflow-free.
             let (l, d) = PairwiseLogisticLoss.evaluate(difference: student.score(user: Int(u), item: Int(item)))
             loss += w[r] * Double(l)
@@ -151,12 +177,15 @@ public final class RankingDistillation: DistillationMethod {
 
     public func addLoss(_ batch: TrainingBatch, _ context: DistillationContext, gradients: inout ScoreGradients) -> Double {
         guard let lists else { return 0 }
-        var loss = 0.0
-        for u in batch.uniqueUsers {
-            let scores = lists.row(Int(u)).map { context.student.score(user: Int(u), item: Int($0)) }
-            let w = weights(user: Int(u), listScores: scores, student: context.student)
-            loss += addDistillation(user: u, weights: w, student: context.student, into: &gradients)
+        let (users, student, weighting, alpha) = (batch.uniqueUsers, context.student, weighting, alpha)
+        return RowParallelGradients.add(rows: users.count, threads: context.threads, into: &gradients) { range, chunk in
+            var loss = 0.0
+            for u in users[range] {
+                let list = lists.row(Int(u))
+                let w = weighting.weights(user: Int(u), listScores: list.map { student.score(user: Int(u), item: Int($0)) }, student: student)
+                loss += Self.addDistillation(user: u, list: list, weights: w, alpha: alpha, student: student, into: &chunk)
+            }
+            return loss
         }
-        return loss
     }
 }

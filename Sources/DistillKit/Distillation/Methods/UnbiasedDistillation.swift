@@ -90,23 +90,27 @@ public final class UnbiasedDistillation: DistillationMethod {
         guard let draw else { return 0 }
         var rows: [Int32: Int] = [:]
         for u in batch.users { rows[u, default: 0] += 1 }
-        let student = context.student
-        var loss = 0.0
-        for u in batch.uniqueUsers {
-            let (better, worse) = draw.pairs(Int(u))
-            guard !better.isEmpty else { continue }
-            let share = Float(rows[u]!) / Float(better.count)
-            var userLoss = 0.0
-            for (i, j) in zip(better, worse) {
-                let x = student.score(user: Int(u), item: Int(i)) - student.score(user: Int(u), item: Int(j))
-                let (l, d) = PairwiseLogisticLoss.evaluate(difference: x)
-                userLoss += Double(l)
-                gradients.append(user: u, item: i, weight * share * d)
-                gradients.append(user: u, item: j, -weight * share * d)
+        let (users, student, weight) = (batch.uniqueUsers, context.student, weight)
+        let counts = users.map { rows[$0]! }
+        return RowParallelGradients.add(rows: users.count, threads: context.threads, into: &gradients) { range, chunk in
+            var loss = 0.0
+            for q in range {
+                let u = users[q]
+                let (better, worse) = draw.pairs(Int(u))
+                guard !better.isEmpty else { continue }
+                let share = Float(counts[q]) / Float(better.count)
+                var userLoss = 0.0
+                for (i, j) in zip(better, worse) {
+                    let x = student.score(user: Int(u), item: Int(i)) - student.score(user: Int(u), item: Int(j))
+                    let (l, d) = PairwiseLogisticLoss.evaluate(difference: x)
+                    userLoss += Double(l)
+                    chunk.append(user: u, item: i, weight * share * d)
+                    chunk.append(user: u, item: j, -weight * share * d)
+                }
+                loss += Double(weight) * Double(counts[q]) * userLoss / Double(better.count)
             }
-            loss += Double(weight) * Double(rows[u]!) * userLoss / Double(better.count)
+            return loss
         }
-        return loss
     }
 }
 

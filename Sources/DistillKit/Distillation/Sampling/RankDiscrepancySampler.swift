@@ -28,7 +28,52 @@ public struct RankDiscrepancySampler: Sendable {
     let weightOfGap: [Double]
     /// The student's rank within row r's list of the entry at teacher position k, at
     /// `r * lists.width + k`; nil before the first refresh.
-    public internal(set) var studentRanks: [Int32]?
+    public internal(set) var studentRanks: [Int32]? {
+        didSet { corrections = studentRanks.map { CorrectionWeights(ranks: $0, lists: lists, weightOfGap: weightOfGap) } }
+    }
+    /// The weights the ranks give, as running sums per row: between refreshes every batch draws
+    /// from them by binary search.
+    var corrections: CorrectionWeights?
+
+    /// Per row r, at `r * width + k`, the running sums over teacher positions 0...k of the
+    /// under-estimation weights and of the over-estimation weights, and per row how many of
+    /// each are positive.
+    struct CorrectionWeights: Sendable {
+        let width: Int
+        let under: [Double]
+        let over: [Double]
+        let underPositives: [Int32]
+        let overPositives: [Int32]
+
+        init(ranks: [Int32], lists: RankedLists, weightOfGap: [Double]) {
+            let rows = lists.rows, width = lists.width
+            var under = [Double](repeating: 0, count: rows * width), over = under
+            var underPositives = [Int32](repeating: 0, count: rows), overPositives = underPositives
+            for r in 0..<rows {
+                var su = 0.0, so = 0.0
+                for k in 0..<lists.count(r) {
+                    let delta = Int(ranks[r * width + k]) - k
+                    if delta > 0 { let next = su + weightOfGap[delta]; if next > su { underPositives[r] += 1 }; su = next }
+                    if delta < 0 { let next = so + weightOfGap[-delta]; if next > so { overPositives[r] += 1 }; so = next }
+                    under[r * width + k] = su
+                    over[r * width + k] = so
+                }
+            }
+            self.width = width
+            self.under = under
+            self.over = over
+            self.underPositives = underPositives
+            self.overPositives = overPositives
+        }
+
+        /// Up to `count` positions of row r's list (n entries) drawn without replacement.
+        func draw(_ sums: [Double], positives: Int32, row r: Int, entries n: Int, count: Int, _ rng: inout RandomStream) -> [Int32] {
+            sums.withUnsafeBufferPointer { s in
+                WeightedSamplingWithoutReplacement.drawSequential(
+                    runningSums: UnsafeBufferPointer(rebasing: s[(r * width)..<(r * width + n)]), positives: Int(positives), count: count, &rng)
+            }
+        }
+    }
 
     public init(side: RelaxedRankingLoss.Side, lists: RankedLists, count: Int, epsilon: Double) {
         precondition(count > 0 && epsilon > 0 && epsilon.isFinite)
@@ -92,21 +137,12 @@ public struct RankDiscrepancySampler: Sendable {
     /// weights, in teacher order, and up to p_n over-estimated entries, in draw order.  A row
     /// with fewer positive weights than p_n gives all of them (D2).
     public func drawRow(_ r: Int, _ rng: inout RandomStream) -> (under: [Int32], over: [Int32]) {
-        guard let ranks = studentRanks else { return ([], []) }
-        let n = lists.count(r), base = r * lists.width
-        return withUnsafeTemporaryAllocation(of: Double.self, capacity: max(1, 2 * n)) { buffer in
-            let under = UnsafeMutableBufferPointer(rebasing: buffer[0..<n])
-            let over = UnsafeMutableBufferPointer(rebasing: buffer[n..<(2 * n)])
-            for k in 0..<n {
-                let delta = Int(ranks[base + k]) - k
-                under[k] = delta > 0 ? weightOfGap[delta] : 0
-                over[k] = delta < 0 ? weightOfGap[-delta] : 0
-            }
-            // Per batch and row: k draws from a Fenwick tree, not n Gumbel keys.
-            let underPositions = WeightedSamplingWithoutReplacement.drawSequential(weights: UnsafeBufferPointer(under), count: count, &rng).sorted()
-            let overPositions = WeightedSamplingWithoutReplacement.drawSequential(weights: UnsafeBufferPointer(over), count: count, &rng)
-            return (underPositions.map { lists.entry(r, Int($0)) }, overPositions.map { lists.entry(r, Int($0)) })
-        }
+        guard let c = corrections else { return ([], []) }
+        let n = lists.count(r)
+        // Per batch and row: k binary searches on the refresh's running sums, not n weights.
+        let underPositions = c.draw(c.under, positives: c.underPositives[r], row: r, entries: n, count: count, &rng).sorted()
+        let overPositions = c.draw(c.over, positives: c.overPositives[r], row: r, entries: n, count: count, &rng)
+        return (underPositions.map { lists.entry(r, Int($0)) }, overPositions.map { lists.entry(r, Int($0)) })
     }
 
     /// The draws for `rows` (a batch's unique users or items) in batch `batch` of `epoch`, each

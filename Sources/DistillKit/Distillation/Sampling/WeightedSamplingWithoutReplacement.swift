@@ -73,6 +73,46 @@ public enum WeightedSamplingWithoutReplacement {
         }
     }
 
+    /// The same successive sampling from the running sums s_i = w_0 + ... + w_i of weights >= 0
+    /// (index i has weight s_i - s_{i-1}; `positives` of them are positive), for rows drawn from
+    /// many times between changes of their weights (DCD's corrections): a draw is a uniform
+    /// number and a binary search, O(k log n) per row instead of O(n).  An index already drawn
+    /// is drawn again; an accepted draw is then distributed as the next successive draw, because
+    /// every try is independent and lands on an index not drawn yet in proportion to its weight.
+    /// After 4k + 16 repeats (most of the weight already drawn) the rest is drawn by the Fenwick
+    /// sampler on the weights left, which is the same law, so the result is exact either way.
+    public static func drawSequential(runningSums s: UnsafeBufferPointer<Double>, positives: Int, count: Int,
+                                      _ rng: inout RandomStream) -> [Int32] {
+        let n = s.count, k = min(count, positives)
+        guard k > 0, n > 0 else { return [] }
+        let total = s[n - 1]
+        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: (n + 63) / 64) { drawn -> [Int32] in
+            drawn.initialize(repeating: 0)
+            func isDrawn(_ i: Int) -> Bool { drawn[i >> 6] & (1 << UInt64(i & 63)) != 0 }
+            var out: [Int32] = []
+            out.reserveCapacity(k)
+            var repeats = 0
+            while out.count < k {
+                guard repeats <= 4 * k + 16 else {
+                    let rest = withUnsafeTemporaryAllocation(of: Double.self, capacity: n) { w in
+                        for i in 0..<n { w[i] = isDrawn(i) ? 0 : s[i] - (i > 0 ? s[i - 1] : 0) }
+                        return drawSequential(weights: UnsafeBufferPointer(w), count: k - out.count, &rng)
+                    }
+                    out.append(contentsOf: rest)
+                    break
+                }
+                let x = rng.nextDouble() * total
+                // The first index whose running sum exceeds x: its weight is positive.
+                var lo = 0, hi = n
+                while lo < hi { let mid = (lo + hi) >> 1; if s[mid] > x { hi = mid } else { lo = mid + 1 } }
+                if lo == n || isDrawn(lo) { repeats += 1; continue }   // lo == n: x rounded up to the total
+                drawn[lo >> 6] |= 1 << UInt64(lo & 63)
+                out.append(Int32(lo))
+            }
+            return out
+        }
+    }
+
     public static func drawSequential(weights: [Double], count: Int, _ rng: inout RandomStream) -> [Int32] {
         weights.withUnsafeBufferPointer { drawSequential(weights: $0, count: count, &rng) }
     }
