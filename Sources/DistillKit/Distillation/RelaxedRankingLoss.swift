@@ -97,7 +97,7 @@ public enum RelaxedRankingLoss {
 extension RelaxedRankingLoss {
     /// Whose scores a list ranks: one user's items (user side, RRD) or one item's users (item
     /// side, IR-RRD and DCD).
-    public enum Side: String, Sendable { case user, item }
+    public typealias Side = ListSide
 
     /// `weight` × PL(list, below) over the student's scores of `fixed` (a user on the user side,
     /// an item on the item side) against the entries of `list` and `below`; appends the weighted
@@ -105,11 +105,6 @@ extension RelaxedRankingLoss {
     public static func add(_ model: any RankingModel, side: Side, fixed: Int32, list: [Int32], below: [Int32],
                            weight: Float, into g: inout ScoreGradients) -> Double {
         addRows(model, side: side, rows: [fixed], weight: weight, threads: 1, into: &g) { _, _ in (list[...], below[...]) }
-    }
-
-    @inline(__always)
-    static func append(_ side: Side, _ fixed: Int32, _ other: Int32, _ d: Float, _ g: inout ScoreGradients) {
-        if side == .user { g.append(user: fixed, item: other, d) } else { g.append(user: other, item: fixed, d) }
     }
 }
 
@@ -122,28 +117,30 @@ extension RelaxedRankingLoss {
                                into g: inout ScoreGradients,
                                lists: @Sendable (Int, Int32) -> (list: ArraySlice<Int32>, below: ArraySlice<Int32>)) -> Double {
         RowParallelGradients.add(rows: rows.count, threads: threads, into: &g) { range, chunk in
-            var scores: [Float] = [], gradient: [Float] = []
+            // One piece's scratch: the row's entries (list then below), their scores and gradients.
+            var entries: [Int32] = [], scores: [Float] = [], gradient: [Float] = []
             var total = 0.0
             for q in range {
                 let r = rows[q]
                 let (list, below) = lists(q, r)
                 let k = list.count, n = k + below.count
-                scores.removeAll(keepingCapacity: true)
-                let f = Int(r)
-                for e in list { scores.append(side == .user ? model.score(user: f, item: Int(e)) : model.score(user: Int(e), item: f)) }
-                for e in below { scores.append(side == .user ? model.score(user: f, item: Int(e)) : model.score(user: Int(e), item: f)) }
-                if gradient.count < n { gradient = [Float](repeating: 0, count: n) }
-                let l = scores.withUnsafeBufferPointer { s in
-                    gradient.withUnsafeMutableBufferPointer { d in
-                        evaluate(list: UnsafeBufferPointer(rebasing: s[0..<k]), below: UnsafeBufferPointer(rebasing: s[k..<n]),
-                                 listGradient: UnsafeMutableBufferPointer(rebasing: d[0..<k]),
-                                 belowGradient: UnsafeMutableBufferPointer(rebasing: d[k..<n]))
+                entries.removeAll(keepingCapacity: true)
+                entries.append(contentsOf: list)
+                entries.append(contentsOf: below)
+                if scores.count < n { scores = [Float](repeating: 0, count: n); gradient = scores }
+                total += entries.withUnsafeBufferPointer { e in
+                    scores.withUnsafeMutableBufferPointer { s in
+                        gradient.withUnsafeMutableBufferPointer { d in
+                            if side == .user { model.scores(user: Int(r), items: e, into: s.baseAddress!) }
+                            else { model.scores(item: Int(r), users: e, into: s.baseAddress!) }
+                            let l = evaluate(list: UnsafeBufferPointer(rebasing: s[0..<k]), below: UnsafeBufferPointer(rebasing: s[k..<n]),
+                                             listGradient: UnsafeMutableBufferPointer(rebasing: d[0..<k]),
+                                             belowGradient: UnsafeMutableBufferPointer(rebasing: d[k..<n]))
+                            chunk.append(side, fixed: r, others: e, scale: weight, UnsafeBufferPointer(rebasing: d[0..<n]))
+                            return Double(weight) * l
+                        }
                     }
                 }
-                total += Double(weight) * l
-                var j = 0
-                for e in list { append(side, r, e, weight * gradient[j], &chunk); j += 1 }
-                for e in below { append(side, r, e, weight * gradient[j], &chunk); j += 1 }
             }
             return total
         }

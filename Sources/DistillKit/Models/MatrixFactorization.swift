@@ -39,6 +39,16 @@ public final class MatrixFactorization: TrainableModel, @unchecked Sendable {
         dot(userEmbedding.vrow(user), itemEmbedding.vrow(item), blocks: userEmbedding.blocksPerRow)
     }
 
+    public func scores(user: Int, items: UnsafeBufferPointer<Int32>, into out: UnsafeMutablePointer<Float>) {
+        let (p, blocks) = (userEmbedding.vrow(user), userEmbedding.blocksPerRow)
+        for k in 0..<items.count { out[k] = dot(p, itemEmbedding.vrow(Int(items[k])), blocks: blocks) }
+    }
+
+    public func scores(item: Int, users: UnsafeBufferPointer<Int32>, into out: UnsafeMutablePointer<Float>) {
+        let (q, blocks) = (itemEmbedding.vrow(item), userEmbedding.blocksPerRow)
+        for k in 0..<users.count { out[k] = dot(userEmbedding.vrow(Int(users[k])), q, blocks: blocks) }
+    }
+
     public func scoreAllItems(users: UnsafeBufferPointer<Int32>, into out: UnsafeMutablePointer<Float>) {
         let n = users.count
         guard n > 0 else { return }

@@ -11,9 +11,24 @@ public protocol RankingModel: AnyObject, Sendable {
     var inferenceBytes: Int { get }
 
     func score(user: Int, item: Int) -> Float
+    /// Scores of one user against `items` (a candidate list), and of one item against `users`,
+    /// into `out`: each bit-identical to `score`, one call per list, so a loss over thousands
+    /// of lists per batch pays the model's dynamic dispatch once per list.
+    func scores(user: Int, items: UnsafeBufferPointer<Int32>, into out: UnsafeMutablePointer<Float>)
+    func scores(item: Int, users: UnsafeBufferPointer<Int32>, into out: UnsafeMutablePointer<Float>)
     /// Scores of `users` against every item into `out` (row-major, `itemCount` per row).
     /// May use BLAS: for evaluation only.
     func scoreAllItems(users: UnsafeBufferPointer<Int32>, into out: UnsafeMutablePointer<Float>)
+}
+
+extension RankingModel {
+    public func scores(user: Int, items: UnsafeBufferPointer<Int32>, into out: UnsafeMutablePointer<Float>) {
+        for (k, i) in items.enumerated() { out[k] = score(user: user, item: Int(i)) }
+    }
+
+    public func scores(item: Int, users: UnsafeBufferPointer<Int32>, into out: UnsafeMutablePointer<Float>) {
+        for (k, u) in users.enumerated() { out[k] = score(user: Int(u), item: item) }
+    }
 }
 
 /// A model trained by gradient descent from score gradients: every ranking loss is written once
@@ -37,6 +52,9 @@ extension TrainableModel {
     }
 }
 
+/// Whose scores a list holds: one user's items (user side) or one item's users (item side).
+public enum ListSide: String, Sendable { case user, item }
+
 /// A list of (user, item, d loss / d score) entries, accumulated by losses and applied by models.
 public struct ScoreGradients: Sendable {
     public var users: [Int32] = []
@@ -51,6 +69,20 @@ public struct ScoreGradients: Sendable {
 
     @inlinable public mutating func append(user: Int32, item: Int32, _ d: Float) {
         users.append(user); items.append(item); values.append(d)
+    }
+
+    /// One list's entries: `fixed` against each of `others` (items of a user on the user side,
+    /// users of an item on the item side) with derivative `scale * d[k]`, in list order.
+    public mutating func append(_ side: ListSide, fixed: Int32, others: UnsafeBufferPointer<Int32>,
+                                scale: Float, _ d: UnsafeBufferPointer<Float>) {
+        let n = others.count
+        if side == .user {
+            users.append(contentsOf: repeatElement(fixed, count: n)); items.append(contentsOf: others)
+        } else {
+            users.append(contentsOf: others); items.append(contentsOf: repeatElement(fixed, count: n))
+        }
+        values.reserveCapacity(values.count + n)
+        for k in 0..<n { values.append(scale * d[k]) }
     }
 
     public mutating func removeAll() {
