@@ -116,7 +116,9 @@ extension RelaxedRankingLoss {
     public static func addRows(_ model: any RankingModel, side: Side, rows: [Int32], weight: Float, threads: Int,
                                into g: inout ScoreGradients,
                                lists: @Sendable (Int, Int32) -> (list: ArraySlice<Int32>, below: ArraySlice<Int32>)) -> Double {
-        RowParallelGradients.add(rows: rows.count, threads: threads, into: &g) { range, chunk in
+        let firstRow = rows.first.map { lists(0, $0) }
+        let entriesPerRow = firstRow.map { $0.list.count + $0.below.count } ?? 0
+        return RowParallelGradients.add(rows: rows.count, threads: threads, entriesPerRow: entriesPerRow, into: &g) { range, chunk in
             // One piece's scratch: the row's entries (list then below), their scores and gradients.
             var entries: [Int32] = [], scores: [Float] = [], gradient: [Float] = []
             var total = 0.0

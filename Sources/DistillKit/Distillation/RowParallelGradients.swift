@@ -9,8 +9,10 @@ public enum RowParallelGradients {
     /// above the cost of handing it to another thread.
     public static let piece = 32
 
-    /// Σ over pieces of `body(rows of the piece, that piece's gradient buffer)`.
-    public static func add(rows: Int, threads: Int, into g: inout ScoreGradients,
+    /// Σ over pieces of `body(rows of the piece, that piece's gradient buffer)`.  `entriesPerRow`
+    /// (about how many gradient entries a row appends) sizes each piece's buffer once, instead of
+    /// growing it by reallocation.
+    public static func add(rows: Int, threads: Int, entriesPerRow: Int, into g: inout ScoreGradients,
                            _ body: @Sendable (Range<Int>, inout ScoreGradients) -> Double) -> Double {
         let pieces = (rows + piece - 1) / piece
         guard pieces > 0 else { return 0 }
@@ -25,11 +27,14 @@ public enum RowParallelGradients {
         defer { chunks.deinitialize(); chunks.deallocate() }
         let out = SendablePointer(chunks.baseAddress!)
         let loss = ParallelLoop.sum(pieces: pieces, threads: threads) { p in
-            var chunk = ScoreGradients()
-            let l = body((p * piece)..<min(rows, (p + 1) * piece), &chunk)
+            let range = (p * piece)..<min(rows, (p + 1) * piece)
+            var chunk = ScoreGradients(capacity: range.count * entriesPerRow)
+            let l = body(range, &chunk)
             out.pointer[p] = chunk
             return l
         }
+        let total = g.count + (0..<pieces).reduce(0) { $0 + chunks[$1].count }
+        g.users.reserveCapacity(total); g.items.reserveCapacity(total); g.values.reserveCapacity(total)
         for p in 0..<pieces {
             let c = chunks[p]
             g.users.append(contentsOf: c.users); g.items.append(contentsOf: c.items); g.values.append(contentsOf: c.values)

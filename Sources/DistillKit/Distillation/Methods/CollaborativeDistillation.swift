@@ -126,7 +126,7 @@ public class CollaborativeDistillation: DistillationMethod {
     public func addLoss(_ batch: TrainingBatch, _ context: DistillationContext, gradients: inout ScoreGradients) -> Double {
         guard let draw else { return 0 }
         let (users, targets, student, weight) = (batch.uniqueUsers, targets, context.student, weight)
-        let loss = RowParallelGradients.add(rows: users.count, threads: context.threads, into: &gradients) { range, chunk in
+        let loss = RowParallelGradients.add(rows: users.count, threads: context.threads, entriesPerRow: draw.width, into: &gradients) { range, chunk in
             var loss = 0.0
             for u in users[range] {
                 let base = Int(u) * draw.width

@@ -178,7 +178,7 @@ public final class RankingDistillation: DistillationMethod {
     public func addLoss(_ batch: TrainingBatch, _ context: DistillationContext, gradients: inout ScoreGradients) -> Double {
         guard let lists else { return 0 }
         let (users, student, weighting, alpha) = (batch.uniqueUsers, context.student, weighting, alpha)
-        return RowParallelGradients.add(rows: users.count, threads: context.threads, into: &gradients) { range, chunk in
+        return RowParallelGradients.add(rows: users.count, threads: context.threads, entriesPerRow: lists.width, into: &gradients) { range, chunk in
             var loss = 0.0
             for u in users[range] {
                 let list = lists.row(Int(u))

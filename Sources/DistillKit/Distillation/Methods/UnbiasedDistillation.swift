@@ -92,7 +92,7 @@ public final class UnbiasedDistillation: DistillationMethod {
         for u in batch.users { rows[u, default: 0] += 1 }
         let (users, student, weight) = (batch.uniqueUsers, context.student, weight)
         let counts = users.map { rows[$0]! }
-        return RowParallelGradients.add(rows: users.count, threads: context.threads, into: &gradients) { range, chunk in
+        return RowParallelGradients.add(rows: users.count, threads: context.threads, entriesPerRow: 2 * draw.better.width, into: &gradients) { range, chunk in
             var loss = 0.0
             for q in range {
                 let u = users[q]

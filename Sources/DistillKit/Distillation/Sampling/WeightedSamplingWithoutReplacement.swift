@@ -102,9 +102,15 @@ public enum WeightedSamplingWithoutReplacement {
                     break
                 }
                 let x = rng.nextDouble() * total
-                // The first index whose running sum exceeds x: its weight is positive.
-                var lo = 0, hi = n
-                while lo < hi { let mid = (lo + hi) >> 1; if s[mid] > x { hi = mid } else { lo = mid + 1 } }
+                // The first index whose running sum exceeds x (its weight is positive), by a
+                // binary search whose steps are conditional moves, not branches.
+                var base = 0, len = n
+                while len > 1 {
+                    let half = len >> 1
+                    base = s[base + half] <= x ? base + half : base
+                    len -= half
+                }
+                let lo = base + (s[base] <= x ? 1 : 0)
                 if lo == n || isDrawn(lo) { repeats += 1; continue }   // lo == n: x rounded up to the total
                 drawn[lo >> 6] |= 1 << UInt64(lo & 63)
                 out.append(Int32(lo))
