@@ -158,6 +158,7 @@ public final class RankingDistillation: DistillationMethod {
                   samples: samples, sampleCounts: sampleCounts)
     }
 
+    /// User u's weights under this epoch's samples (tests check them by hand).
     func weights(user u: Int, listScores: [Float], student: any RankingModel) -> [Double] {
         weighting.weights(user: u, listScores: listScores, student: student)
     }
