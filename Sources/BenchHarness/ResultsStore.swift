@@ -12,6 +12,11 @@ public struct ResultsStore: Sendable {
     public func path(_ parts: String...) -> String { parts.reduce(root) { ($0 as NSString).appendingPathComponent($1) } }
     public func runDirectory(_ key: String) -> String { path("runs", key) }
     public func recordPath(_ key: String) -> String { path("runs", key, "record.json") }
+    /// Held (owner pid@host inside) by the process running that run.
+    public func runLockPath(_ key: String) -> String { path("runs", key, ".lock") }
+    /// The resolved suite the directory runs, written by every `bench all` into it.
+    public var suitePath: String { path("suite.json") }
+    public var invocationsDirectory: String { path("invocations") }
 
     public func readManifest() throws -> Manifest? {
         guard let data = FileManager.default.contents(atPath: manifestPath) else { return nil }
@@ -30,15 +35,28 @@ public struct ResultsStore: Sendable {
 
     public func writeManifest(_ m: Manifest) throws { try AtomicFile.write(try CanonicalJSON.pretty(m), to: manifestPath) }
 
+    /// Every process of one suite writes the same bytes here, so concurrent writers agree.
+    public func writeSuite(_ suite: Suite) throws { try AtomicFile.write(try CanonicalJSON.pretty(suite), to: suitePath) }
+
+    /// The directory's suite: `suite.json`, or the manifest's in a directory written before it existed.
+    public func readSuite() throws -> Suite? {
+        if let data = FileManager.default.contents(atPath: suitePath) {
+            do { return try JSONDecoder().decode(Suite.self, from: data) } catch {
+                throw HarnessError("\(suitePath): unreadable (\(RunKeyName.short("\(error)", 160))); rerun `bench all` with the suite file to rewrite it")
+            }
+        }
+        return try readManifest()?.suite
+    }
+
     /// Refuses a directory that holds results of another protocol or another suite: one suite
     /// per directory keeps its manifest, tables and golden check about one thing.
     public func checkCompatible(with suite: Suite) throws {
-        guard let m = try readManifest() else { return }
+        guard let m = try readSuite() else { return }
         if m.evaluationProtocol != suite.evaluationProtocol {
             throw HarnessError("\(root) holds \(m.evaluationProtocol.rawValue) results and this run is \(suite.evaluationProtocol.rawValue): protocols are never mixed; use another --out directory")
         }
-        if m.suiteName != suite.name {
-            throw HarnessError("\(root) holds results of suite '\(m.suiteName)' and this is suite '\(suite.name)': one suite per results directory; use another --out directory (default: results/<suite name>)")
+        if m.name != suite.name {
+            throw HarnessError("\(root) holds results of suite '\(m.name)' and this is suite '\(suite.name)': one suite per results directory; use another --out directory (default: results/<suite name>)")
         }
     }
 
@@ -135,12 +153,15 @@ public struct ResultsStore: Sendable {
         "\(dataset)-\(p.rawValue)-seed\(seed)"
     }
 
-    /// Deletes `*.tmp-<pid>` files an interrupted writer left behind.  Call only while holding
-    /// the directory lock: then no live writer owns any of them.
+    /// Deletes the temporary files (`*.tmp-<pid>@<host>`) that interrupted writers of this host
+    /// left behind.  A file of a live process, or of any process on another host, is never
+    /// touched: several workers may be writing into the directory right now.
     public func removeStaleTemporaryFiles() {
         guard let e = FileManager.default.enumerator(atPath: root) else { return }
         while let rel = e.nextObject() as? String {
-            if (rel as NSString).lastPathComponent.contains(".tmp-") { try? FileManager.default.removeItem(atPath: path(rel)) }
+            if let writer = WriterIdentity.writer(ofTemporary: (rel as NSString).lastPathComponent), writer.isGoneFromThisHost {
+                try? FileManager.default.removeItem(atPath: path(rel))
+            }
         }
     }
 

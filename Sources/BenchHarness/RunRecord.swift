@@ -69,13 +69,16 @@ public struct RunRecord: Codable, Sendable {
     /// Timing of the method's own work (nil for the teacher row and when timing is off).
     public var cost: Cost? = nil
     public let codeRevision: String
+    /// The machine and build that wrote this record (each worker of a parallel or cluster run
+    /// writes its own; the manifest gathers them).  Absent in records of older versions.
+    public var environment: EnvironmentFingerprint? = nil
 
     public static let currentFormat = 2
 }
 
-/// `manifest.json`: the environment and inputs of a results directory.  One suite per
-/// directory; `suite`, `environment` and `threads` describe the latest invocation, and
-/// `invocations` keeps every one, so the manifest never contradicts records written earlier.
+/// `manifest.json`: the environment and inputs of a results directory, built by `bench finalize`
+/// (the last step of `bench all`) from the records, `suite.json` and `invocations/`, so any
+/// number of processes can write runs without sharing it.  One suite per directory.
 public struct Manifest: Codable, Sendable {
     public static let currentFormat = 2
 
@@ -88,8 +91,12 @@ public struct Manifest: Codable, Sendable {
         public var codeRevision: String
         public var startedAt: String
         public var finishedAt: String?
-        /// "finished", "interrupted" (the next invocation found it unfinished) or "running".
+        /// "finished", "interrupted" (its process is gone without finishing) or "running".
         public var outcome: String
+        /// pid@host of the process.
+        public var writer: String? = nil
+        /// Which runs it took ("all runs", "students, shard 2/8", a run key).
+        public var selection: String? = nil
     }
 
     public var formatVersion = Manifest.currentFormat
@@ -103,6 +110,18 @@ public struct Manifest: Codable, Sendable {
     public var startedAt: String
     public var finishedAt: String?
     public var invocations: [Invocation]
+    /// Environments of records written on another machine or build than `environment` (the
+    /// most common one among the records); empty when every record agrees.
+    public var otherEnvironments: [EnvironmentFingerprint]? = nil
+    /// The suite's runs against the records: counts, and the keys of runs failed or missing.
+    public var runs: RunCounts? = nil
+
+    public struct RunCounts: Codable, Sendable {
+        public var expected: Int
+        public var finished: Int
+        public var failed: [String]
+        public var missing: [String]
+    }
 }
 
 /// The machine and build that produced results (also the golden-table fingerprint).

@@ -18,6 +18,9 @@ public final class SuiteRunner {
     /// True for hyperparameter searches: runs are evaluated on validation only; test is never
     /// read (records carry no test metrics) and latency is not probed.
     public let validationOnly: Bool
+    /// A worker of `--jobs`: runs held by its siblings are theirs by design, so it says nothing
+    /// about them.
+    public var isWorker = false
 
     private var datasets: [String: Result<Interactions, Error>] = [:]
     private var dataSources: [String: Result<String, Error>] = [:]
@@ -42,35 +45,61 @@ public final class SuiteRunner {
         public let ran: Int
         public let skipped: Int
         public let failed: [String]
+        /// Runs another live `bench` process holds (its run lock), left to it.
+        public let heldElsewhere: [String]
+        /// The finalize step's report (nil with `finalize: false`).
+        public let report: ResultsFinalizer.Report?
     }
 
-    /// Runs `runs` (default: the whole suite).
+    /// Runs `runs` (default: the whole suite), or the slice `selection` takes of them, and
+    /// (with `finalize`) rewrites the directory's summary, tables and manifest from its records.
+    ///
+    /// Several processes may run one suite into one directory at once (`--jobs`, Slurm arrays):
+    /// each run is taken under its own lock (`runs/<key>/.lock`, owner pid@host), a run held by
+    /// a live process is left to it, and nothing here deletes another process's files.
     @discardableResult
-    public func run(_ runs: [RunSpec]? = nil) throws -> Outcome {
-        let runs = try runs ?? suite.expand()
+    public func run(_ runs: [RunSpec]? = nil, selection: RunSelection = RunSelection(), finalize: Bool = true) throws -> Outcome {
+        let all = try runs ?? suite.expand()
+        let runs = try selection.apply(all)
         try store.checkCompatible(with: suite)
         try AtomicFile.makeDirectory(store.root)
-        let lock = try DirectoryLock(directory: store.root)
-        defer { lock.release() }
         store.removeStaleTemporaryFiles()
+        if !validationOnly { try store.writeSuite(suite) }
+        InterruptCleanup.setMessage("\ninterrupted; finished runs are kept and this process's run locks are released: rerun the same command to resume\n")
         BLAS.setThreads(threads)
-        var manifest = try openManifest()
+        let invocation = try InvocationLog(store: store, suite: suite, commandLine: commandLine, threads: threads, selection: selection.label)
 
         progress.startSuite(total: runs.count)
         var ran = 0, skipped = 0
-        var failed: [String] = []
+        var failed: [String] = [], held: [String] = []
         for (index, spec) in runs.enumerated() {
             progress.startRun(index + 1, "\(spec.dataset.name) \(spec.variant) d=\(spec.dimension) seed \(spec.seed)")
             let start = Date()
             var record: RunRecord
+            var lock: LockFile? = nil
+            defer { lock?.release() }
             do {
                 let identity = try spec.identity(dataSource: try dataSource(spec.dataset))
                 let hash = try identity.hash()
+                if case .finished(let old) = store.previousRecord(spec.key), old.configHash == hash {
+                    try finishedEarlier(spec, old, all: all, selection: selection)
+                    skipped += 1
+                    continue
+                }
+                switch try LockFile.tryAcquire(store.runLockPath(spec.key)) {
+                case .acquired(let l): lock = l
+                case .heldBy(let owner, let since):
+                    held.append(spec.key)
+                    if isWorker { continue }
+                    progress.finishRun("\(spec.key): being run by \(LockFile.describe(owner, since: since)); left to it (delete \(store.runLockPath(spec.key)) if that process is gone)",
+                                       seconds: 0, counted: false)
+                    continue
+                }
+                // Looked at again under the lock: another process may have finished it meanwhile.
                 switch store.previousRecord(spec.key) {
                 case .finished(let old) where old.configHash == hash:
-                    try repairSplitFolder(spec, expected: old.splitHash)
+                    try finishedEarlier(spec, old, all: all, selection: selection)
                     skipped += 1
-                    progress.finishRun("\(spec.key): finished earlier, skipped", seconds: 0, counted: false)
                     continue
                 case .finished(let old):
                     let why = old.identity.map { identity.changes(from: $0) } ?? []
@@ -82,7 +111,10 @@ public final class SuiteRunner {
                 case .none:
                     break
                 }
-                do { record = try execute(spec, identity: identity, hash: hash, manifest: &manifest) } catch {
+                do {
+                    record = try execute(spec, identity: identity, hash: hash)
+                    if selection.phase == .teachers { try prepareArtefacts(for: spec, all: all) }
+                } catch {
                     record = failedRecord(spec, identity: identity, hash: hash, reason: "\(error)")
                 }
             } catch {
@@ -107,32 +139,45 @@ public final class SuiteRunner {
                 for w in record.warnings { progress.log("  warning: \(w)") }
             }
         }
-        if !validationOnly { try ResultsSummary.write(store: store, protocol: suite.evaluationProtocol, suite: suite.name) }
-        manifest.finishedAt = Self.timestamp()
-        manifest.invocations[manifest.invocations.count - 1].finishedAt = manifest.finishedAt
-        manifest.invocations[manifest.invocations.count - 1].outcome = "finished"
-        try store.writeManifest(manifest)
-        return Outcome(ran: ran, skipped: skipped, failed: failed)
+        try invocation.finish()
+        let report = finalize && !validationOnly ? try ResultsFinalizer.finalize(store) : nil
+        return Outcome(ran: ran, skipped: skipped, failed: failed, heldElsewhere: held, report: report)
     }
 
-    /// The directory's manifest brought up to this invocation: the latest suite and environment,
-    /// and this command appended to the history (an earlier one left "running" was interrupted).
-    private func openManifest() throws -> Manifest {
-        let now = Self.timestamp()
-        var m = try store.readManifest() ?? Manifest(
-            suiteName: suite.name, suite: suite, evaluationProtocol: suite.evaluationProtocol,
-            environment: EnvironmentFingerprint.current(), threads: threads, datasetHashes: [:], splitHashes: [:],
-            startedAt: now, finishedAt: nil, invocations: [])
-        for k in m.invocations.indices where m.invocations[k].outcome == "running" { m.invocations[k].outcome = "interrupted" }
-        m.suite = suite
-        m.environment = EnvironmentFingerprint.current()
-        m.threads = threads
-        m.startedAt = now
-        m.finishedAt = nil
-        m.invocations.append(.init(commandLine: commandLine, suiteHash: SHA256.hex(try CanonicalJSON.encode(suite)), threads: threads,
-                                   codeRevision: EnvironmentFingerprint.revisionLabel, startedAt: now, finishedAt: nil, outcome: "running"))
-        try store.writeManifest(m)
-        return m
+    /// The runs among `runs` without a finished record of their current identity: what running
+    /// them again would do (the Slurm executor submits only these).
+    public func unfinished(_ runs: [RunSpec]) throws -> [RunSpec] {
+        try runs.filter { spec in
+            let hash = try spec.identity(dataSource: try dataSource(spec.dataset)).hash()
+            if case .finished(let old) = store.previousRecord(spec.key), old.configHash == hash { return false }
+            return true
+        }
+    }
+
+    /// A run whose record is finished with the same identity: its split folder is made whole,
+    /// and in the teachers phase its artefacts are made sure of (a cache may have been cleared).
+    private func finishedEarlier(_ spec: RunSpec, _ old: RunRecord, all: [RunSpec], selection: RunSelection) throws {
+        try repairSplitFolder(spec, expected: old.splitHash)
+        if selection.phase == .teachers { try prepareArtefacts(for: spec, all: all) }
+        progress.finishRun("\(spec.key): finished earlier, skipped", seconds: 0, counted: false)
+    }
+
+    /// Teachers phase: computes (or loads) every artefact the suite's methods will read from
+    /// this teacher, by letting each method prepare once, so student workers only load them.
+    private func prepareArtefacts(for teacherSpec: RunSpec, all: [RunSpec]) throws {
+        let students = all.filter { !$0.isTeacher && $0.teacherKey == teacherSpec.key }
+        var seen = Set<String>()
+        for spec in students where seen.insert("\(spec.variant)|\(spec.dimension)").inserted {
+            let m = try MethodRegistry.make(spec.method, hyperparameters: spec.hyperparameters)
+            guard type(of: m).requiresTeacher else { continue }
+            let data = try dataset(spec.dataset)
+            let split = try self.split(data, spec)
+            let (teacher, entry, _) = try self.teacher(spec, data: data, split: split)
+            let student = MatrixFactorization(users: split.userCount, items: split.itemCount, dimension: spec.dimension,
+                                              initStd: spec.training.initStd, seed: spec.seed)
+            try m.prepare(DistillationContext(student: student, teacher: teacher, artefacts: teacherArtefacts(teacher, key: entry.cacheKey, split: split),
+                                              split: split, seed: spec.seed, threads: threads, training: spec.training))
+        }
     }
 
     private var lastEvaluation: EvaluationResult?
@@ -147,7 +192,7 @@ public final class SuiteRunner {
         try store.exportSplit(try split(try dataset(spec.dataset), spec), dataset: spec.dataset.name)
     }
 
-    private func execute(_ spec: RunSpec, identity: RunIdentity, hash: String, manifest: inout Manifest) throws -> RunRecord {
+    private func execute(_ spec: RunSpec, identity: RunIdentity, hash: String) throws -> RunRecord {
         let data = try dataset(spec.dataset)
         let split = try self.split(data, spec)
         var warnings: [String] = []
@@ -155,9 +200,6 @@ public final class SuiteRunner {
         if saturated > 0 {
             warnings.append("\(saturated) user(s) have every item in their train split, so no negative can be sampled for them: their pairs are skipped in training")
         }
-        manifest.datasetHashes[spec.dataset.name] = data.contentHash
-        manifest.splitHashes[ResultsStore.splitFolderName(dataset: spec.dataset.name, protocol: spec.evaluationProtocol, seed: spec.seed)] = split.hash
-        try store.writeManifest(manifest)
         try store.exportSplit(split, dataset: spec.dataset.name)
         lastSplit = split
 
@@ -212,6 +254,7 @@ public final class SuiteRunner {
                            cacheKey: teacherEntry.cacheKey, dimension: spec.teacherDimension, testSelectionMetric: teacherTest?.value(selection)),
             codeRevision: EnvironmentFingerprint.revisionLabel)
         record.cost = cost
+        record.environment = EnvironmentFingerprint.process
         return record
     }
 
@@ -262,6 +305,9 @@ public final class SuiteRunner {
     /// The teacher of this (dataset, protocol, seed): from the cache, or trained and cached.
     private func teacher(_ spec: RunSpec, data: Interactions, split: Split) throws -> (MatrixFactorization, TeacherCache.Entry, Bool) {
         let key = try spec.teacherCacheKey(datasetHash: data.contentHash, splitHash: split.hash, blasCore: BLAS.coreName)
+        // One process trains a teacher; another that needs it meanwhile waits for it, then loads it.
+        let lock = try teachers.lockPath(key).map { try LockFile.acquire($0, waiting: progress.log) }
+        defer { lock?.release() }
         switch teachers.lookup(key, users: split.userCount, items: split.itemCount, dimension: spec.teacherDimension) {
         case .hit(let m, let e):
             if spec.isTeacher { progress.log("teacher \(spec.family) d=\(spec.teacherDimension) for \(spec.dataset.name) seed \(spec.seed) from the cache") }
@@ -285,88 +331,12 @@ public final class SuiteRunner {
         try teachers.store(model, entry)
         return (model, entry, false)
     }
-
-    static func timestamp() -> String { ISO8601DateFormatter().string(from: Date()) }
-}
-
-/// One `bench` at a time per results directory: a lock file holding the owner's pid; a lock
-/// whose process is gone is taken over.  While held, SIGINT and SIGTERM release it and say how
-/// to resume instead of leaving a stale lock behind (finished records are complete files; the
-/// next run sweeps the interrupted writer's temporary files).
-public final class DirectoryLock {
-    let path: String
-    public init(directory: String) throws {
-        let path = (directory as NSString).appendingPathComponent(".lock")
-        self.path = path
-        // No signal between writing the lock and arming its cleanup: a stale lock needs no word.
-        InterruptCleanup.block()
-        defer { InterruptCleanup.unblock() }
-        var fd = open(path, O_CREAT | O_EXCL | O_WRONLY, 0o644)
-        if fd < 0 {
-            if let text = try? String(contentsOfFile: path, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
-               kill(pid, 0) == 0 || errno == EPERM {
-                throw HarnessError("\(directory) is in use by another bench (pid \(pid)); wait for it, or delete \(path) if that process is gone")
-            }
-            try? FileManager.default.removeItem(atPath: path)
-            fd = open(path, O_CREAT | O_EXCL | O_WRONLY, 0o644)
-            guard fd >= 0 else { throw HarnessError("cannot create the lock \(path): \(String(cString: strerror(errno))); choose a writable --out") }
-        }
-        let pid = "\(getpid())\n"
-        _ = pid.withCString { write(fd, $0, strlen($0)) }
-        close(fd)
-        InterruptCleanup.arm(lockPath: path, directory: directory)
-    }
-
-    public func release() {
-        InterruptCleanup.disarm()
-        try? FileManager.default.removeItem(atPath: path)
-    }
-}
-
-/// What a signal handler may touch: C strings prepared before the signal, unlink(2), write(2)
-/// and _exit(2), all async-signal-safe.
-enum InterruptCleanup {
-    nonisolated(unsafe) static var lockPath: UnsafeMutablePointer<CChar>? = nil
-    nonisolated(unsafe) static var message: UnsafeMutablePointer<CChar>? = nil
-
-    static func arm(lockPath path: String, directory: String) {
-        lockPath = strdup(path)
-        message = strdup("\ninterrupted; the lock on \(directory) is released and finished runs are kept: rerun the same command to resume\n")
-        for sig in [SIGINT, SIGTERM] {
-            signal(sig) { sig in
-                if let p = InterruptCleanup.lockPath { unlink(p) }
-                if let m = InterruptCleanup.message { _ = write(STDERR_FILENO, m, strlen(m)) }
-                _exit(128 + sig)
-            }
-        }
-    }
-
-    static var signals: sigset_t {
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, SIGINT)
-        sigaddset(&set, SIGTERM)
-        return set
-    }
-
-    static func block() { var set = signals; pthread_sigmask(SIG_BLOCK, &set, nil) }
-
-    /// Also run when the lock is armed: a parent that started us with these signals blocked
-    /// (some test runners and job launchers do) must not make Ctrl-C silently do nothing.
-    static func unblock() { var set = signals; pthread_sigmask(SIG_UNBLOCK, &set, nil) }
-
-    static func disarm() {
-        signal(SIGINT, SIG_DFL)
-        signal(SIGTERM, SIG_DFL)
-        free(lockPath); lockPath = nil
-        free(message); message = nil
-    }
 }
 
 extension EnvironmentFingerprint {
     /// The git revision with a `-dirty` suffix when the work tree had uncommitted changes.
-    public static let revisionLabel: String = {
-        let f = EnvironmentFingerprint.current()
-        return f.gitRevision + (f.gitDirty ? "-dirty" : "")
-    }()
+    public static let revisionLabel: String = process.gitRevision + (process.gitDirty ? "-dirty" : "")
+
+    /// This process's fingerprint, taken once (it runs git and swift).
+    public static let process: EnvironmentFingerprint = current()
 }

@@ -85,6 +85,12 @@ public struct TeacherCache: Sendable {
         Self.isValidKey(key) ? (root as NSString).appendingPathComponent(key) : nil
     }
 
+    /// The lock a process holds while it looks up, trains and stores the teacher under `key`
+    /// (`<key>.lock` beside its folder), so parallel workers never train one teacher twice.
+    public func lockPath(_ key: String) -> String? {
+        Self.isValidKey(key) ? (root as NSString).appendingPathComponent("\(key).lock") : nil
+    }
+
     /// The verified teacher under `key` whose tables must be `users` x `dimension` and
     /// `items` x `dimension`.
     ///

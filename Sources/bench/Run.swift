@@ -40,7 +40,7 @@ struct Run: ParsableCommand {
                 spec = Suite.DatasetSpec(name: dataset)
             }
             var suite = Suite(name: "adhoc", datasets: [spec])
-            if let existing = try ResultsStore(root: out).readManifest() { suite = existing.suite; suite.datasets = [spec] }
+            if let existing = try ResultsStore(root: out).readSuite() { suite = existing; suite.datasets = [spec] }
             suite.evaluationProtocol = p
             suite.teacherDimension = teacherDim
             suite.seeds = [seed]

@@ -7,7 +7,7 @@ public enum AtomicFile {
     public static func write(_ data: Data, to path: String) throws {
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty { try makeDirectory(dir) }
-        let temp = "\(path).tmp-\(getpid())"
+        let temp = path + WriterIdentity.temporarySuffix
         do { try data.write(to: URL(fileURLWithPath: temp)) } catch {
             try? FileManager.default.removeItem(atPath: temp)
             throw DataError.invalid("cannot write \(path): \(reason(error)); check the free space and permissions of its folder")

