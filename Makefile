@@ -4,7 +4,7 @@ SWIFT ?= swift
 APT_PACKAGES := libopenblas-dev libpython3-dev python3-matplotlib python3-pip unzip pkg-config
 SUITE ?= benchmarks/default.yaml
 
-.PHONY: bench test deps data build smoke perf clean-results
+.PHONY: bench test deps data build smoke slurm-test perf clean-results
 
 ## Install system packages that are missing (apt; needs root or sudo).
 deps:
@@ -39,6 +39,12 @@ test: deps data
 smoke: build
 	$(SWIFT) run -c release bench all --suite benchmarks/smoke.yaml --out results/smoke
 	$(SWIFT) run -c release bench check results/smoke --golden results/golden/smoke.json
+
+## `bench all --executor slurm` against a real, throw-away one-node Slurm on localhost (installs
+## slurmctld, slurmd, slurm-client and munge if missing: needs root once), byte-compared with a
+## serial run; every daemon it starts is stopped again.
+slurm-test: build
+	scripts/slurm-test.sh
 
 ## The performance targets, with implicit's BPR as the peer (installed from PyPI if missing).
 perf: build data

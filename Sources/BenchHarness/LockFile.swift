@@ -6,9 +6,10 @@ import Foundation
 /// owner is gone from this host is taken over; one owned on another host is never judged from
 /// here (its message names the file to delete if that node's process is gone).  While held,
 /// SIGINT and SIGTERM remove it (see `InterruptCleanup`).
-public final class LockFile {
+public final class LockFile: @unchecked Sendable {
     public let path: String
     private var released = false
+    private let state = NSLock()
 
     /// What an attempt found: the lock, or its current owner (nil: the file could not be read).
     public enum Attempt {
@@ -51,6 +52,8 @@ public final class LockFile {
     }
 
     public func release() {
+        state.lock()
+        defer { state.unlock() }
         guard !released else { return }
         released = true
         InterruptCleanup.forget(path)

@@ -1,0 +1,224 @@
+import Foundation
+import Testing
+@testable import BenchHarness
+@testable import DistillKit
+
+/// One suite run by several processes: selections (phases, shards, keys), run and cache locks,
+/// temporary files of other writers, the finalize step, and `--jobs` / `--shard` / the Slurm
+/// dry run end to end, each byte-identical to a serial run where it writes results.
+@Suite(.serialized) struct ParallelRunTests {
+    static func suite(_ methods: String = "[student, rrd]", seeds: String = "[0, 1]", phi: String = "[0.25, 0.5]") throws -> Suite {
+        try Suite.parse("""
+            name: par
+            datasets: [synthetic-tiny]
+            teacher_dim: 16
+            phi: \(phi)
+            seeds: \(seeds)
+            methods: \(methods)
+            training: {lr: 0.01, weight_decay: 0.01, max_epochs: 10, eval_every: 5, patience: 2}
+            threads: 1
+            """, file: "par.yaml", defaultName: "par")
+    }
+
+    // MARK: selections
+
+    @Test func shardsCoverEachPhaseOnceAndIgnoreTheSuitesListOrder() throws {
+        let runs = try Self.suite().expand()
+        for phase in RunSelection.Phase.allCases {
+            let whole = try RunSelection(phase: phase).apply(runs).map(\.key)
+            for n in 1...5 {
+                let shards = try (0..<n).map { try RunSelection(phase: phase, shard: ($0, n)).apply(runs).map(\.key) }
+                #expect(shards.flatMap { $0 }.sorted() == whole.sorted(), "phase \(phase), \(n) shards")
+                #expect(shards.map(\.count).max()! - shards.map(\.count).min()! <= 1, "shards of one phase differ by at most one run")
+            }
+        }
+        #expect(try RunSelection(phase: .teachers).apply(runs).allSatisfy(\.isTeacher))
+        #expect(try RunSelection(phase: .students).apply(runs).allSatisfy { !$0.isTeacher })
+        // The same suite with its lists in another order: every shard holds the same runs.
+        let reordered = try Self.suite("[rrd, student]", seeds: "[1, 0]", phi: "[0.5, 0.25]").expand()
+        for i in 0..<3 {
+            let a = try RunSelection(shard: (i, 3)).apply(runs).map(\.key).sorted()
+            let b = try RunSelection(shard: (i, 3)).apply(reordered).map(\.key).sorted()
+            #expect(a == b)
+        }
+    }
+
+    @Test func badShardsAndUnknownKeysSayWhatIsExpected() throws {
+        for bad in ["3/3", "-1/2", "1", "a/b", "0/0", "1/2/3"] {
+            #expect(throws: HarnessError.self) { try RunSelection.parseShard(bad) }
+        }
+        #expect(try RunSelection.parseShard("2/8") == (2, 8))
+        let runs = try Self.suite().expand()
+        do {
+            _ = try RunSelection(keys: ["nope__x"]).apply(runs)
+            Issue.record("an unknown key was accepted")
+        } catch {
+            #expect("\(error)".contains("'nope__x' is not a run of this suite"))
+        }
+        #expect(try RunSelection(keys: [runs[3].key]).apply(runs).map(\.key) == [runs[3].key])
+    }
+
+    // MARK: locks and temporary files
+
+    /// The pid of a process that has certainly exited.
+    static func deadPID() throws -> Int32 {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/true")
+        try p.run()
+        p.waitUntilExit()
+        return p.processIdentifier
+    }
+
+    @Test func aRunLockIsHeldUntilReleasedAndTakenOverOnlyFromTheDeadOfThisHost() throws {
+        let dir = SuiteRunnerTests.temp("locks")
+        try AtomicFile.makeDirectory(dir)
+        let path = (dir as NSString).appendingPathComponent(".lock")
+        guard case .acquired(let lock) = try LockFile.tryAcquire(path) else { Issue.record("a free lock was not acquired"); return }
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "\(WriterIdentity.current)\n")
+        guard case .heldBy(let owner, _) = try LockFile.tryAcquire(path) else { Issue.record("a held lock was acquired twice"); return }
+        #expect(owner == WriterIdentity.current)
+        lock.release()
+        #expect(!FileManager.default.fileExists(atPath: path))
+
+        // A dead process of this host: taken over.
+        let dead = WriterIdentity(host: WriterIdentity.current.host, pid: try Self.deadPID())
+        try "\(dead)\n".write(toFile: path, atomically: false, encoding: .utf8)
+        guard case .acquired(let taken) = try LockFile.tryAcquire(path) else { Issue.record("a dead owner's lock was not taken over"); return }
+        taken.release()
+        // Another host's process, dead or not, is never judged from here.
+        let foreign = WriterIdentity(host: "some-other-node", pid: dead.pid)
+        try "\(foreign)\n".write(toFile: path, atomically: false, encoding: .utf8)
+        guard case .heldBy(let other, _) = try LockFile.tryAcquire(path) else { Issue.record("another host's lock was taken"); return }
+        #expect(other == foreign)
+        #expect(LockFile.describe(other, since: nil) == "pid \(dead.pid) on some-other-node")
+        try FileManager.default.removeItem(atPath: path)
+
+        // A waiting acquire returns once the holder lets go.
+        guard case .acquired(let first) = try LockFile.tryAcquire(path) else { Issue.record("not acquired"); return }
+        let released = DispatchSemaphore(value: 0)
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.3) { first.release(); released.signal() }
+        var waited = ""
+        let second = try LockFile.acquire(path, poll: 0.05) { waited = $0 }
+        #expect(waited.contains("held by pid \(getpid())"))
+        released.wait()
+        second.release()
+    }
+
+    @Test func onlyTheTemporaryFilesOfDeadWritersOfThisHostAreSwept() throws {
+        let dir = SuiteRunnerTests.temp("temps")
+        let store = ResultsStore(root: dir)
+        try AtomicFile.makeDirectory(store.path("runs", "k"))
+        let dead = try Self.deadPID(), host = WriterIdentity.current.host
+        let names = ["record.json.tmp-\(dead)@\(host)", "record.json.tmp-\(getpid())@\(host)", "record.json.tmp-\(dead)@other-node",
+                     "summary.csv.tmp-\(dead)", "record.json"]
+        for n in names { try Data("x".utf8).write(to: URL(fileURLWithPath: store.path("runs", "k", n))) }
+        store.removeStaleTemporaryFiles()
+        let left = Set(try FileManager.default.contentsOfDirectory(atPath: store.path("runs", "k")))
+        #expect(left == ["record.json.tmp-\(getpid())@\(host)", "record.json.tmp-\(dead)@other-node", "record.json"])
+        #expect(WriterIdentity.writer(ofTemporary: "a.json.tmp-12@n1") == WriterIdentity(host: "n1", pid: 12))
+        #expect(WriterIdentity.writer(ofTemporary: "a.json") == nil)
+    }
+
+    // MARK: phases in one process, finalize
+
+    @Test func teachersThenShardedStudentsEqualASerialRunByteForByte() throws {
+        let suite = try Self.suite()
+        let serial = SuiteRunnerTests.temp("par-serial"), phased = SuiteRunnerTests.temp("par-phased")
+        func runner(_ dir: String, cache: String) -> SuiteRunner {
+            SuiteRunner(suite: suite, store: ResultsStore(root: dir), threads: 1, progress: ProgressReporter(quiet: true),
+                        teachers: TeacherCache(root: cache), commandLine: "test", recordTiming: false)
+        }
+        try runner(serial, cache: SuiteRunnerTests.temp("par-serial-cache")).run()
+        let cache = SuiteRunnerTests.temp("par-phased-cache")
+        let teachers = try runner(phased, cache: cache).run(selection: RunSelection(phase: .teachers), finalize: false)
+        #expect(teachers.ran == 2)
+        // The teachers phase also left the artefacts RRD reads in the cache.
+        let artefacts = try FileManager.default.subpathsOfDirectory(atPath: cache).filter { $0.contains("/artefacts/") }
+        #expect(artefacts.count >= 2, "artefacts cached by the teachers phase: \(artefacts)")
+
+        let partial = try ResultsFinalizer.finalize(ResultsStore(root: phased))
+        #expect(partial.finished == 2 && partial.missing.count == 8 && !partial.isComplete)
+        #expect(partial.text.contains("2 of 10 runs finished, 0 failed, 8 missing"))
+        for i in 0..<3 {
+            try runner(phased, cache: cache).run(selection: RunSelection(phase: .students, shard: (i, 3)), finalize: false)
+        }
+        let report = try ResultsFinalizer.finalize(ResultsStore(root: phased))
+        #expect(report.isComplete && report.finished == 10)
+        let a = Self.results(serial), b = Self.results(phased)
+        #expect(a.keys.sorted() == b.keys.sorted())
+        for (path, data) in a { #expect(b[path] == data, "\(path) differs between the serial and the phased run") }
+        let manifest = try #require(try ResultsStore(root: phased).readManifest())
+        #expect(manifest.runs?.finished == 10 && manifest.runs?.missing == [] && manifest.otherEnvironments == [])
+        #expect(manifest.invocations.count == 4 && manifest.invocations.allSatisfy { $0.outcome == "finished" })
+        #expect(manifest.invocations.map { $0.selection ?? "" } == ["teachers", "students, shard 0/3", "students, shard 1/3", "students, shard 2/3"])
+    }
+
+    /// Records, per-user and top-K files, splits, summary and tables (not the manifest and the
+    /// invocation files, which record when and by whom).
+    static func results(_ root: String) -> [String: Data] {
+        ResumeAfterKillTests.filesForComparison(root)
+    }
+
+    // MARK: the command line
+
+    static let suiteFile = """
+        name: par
+        datasets: [synthetic-tiny]
+        teacher_dim: 16
+        phi: [0.25, 0.5]
+        seeds: [0, 1]
+        methods: [student, rrd]
+        training: {lr: 0.01, weight_decay: 0.01, max_epochs: 10, eval_every: 5, patience: 2}
+        threads: 1
+        """
+
+    @Test func jobsTwoWritesWhatASerialRunWrites() throws {
+        let ws = try Workspace("jobs", cache: SuiteRunnerTests.temp("jobs-cache"))
+        try ws.write("s.yaml", Self.suiteFile)
+        try ws.invoke(["all", "--suite", "s.yaml", "--out", "serial", "--no-timing", "--no-plots"], status: 0,
+                      mentions: ["serial: 10 runs done"], in: .stdout, results: "serial", writes: true)
+        let o = try ws.invoke(["all", "--suite", "s.yaml", "--out", "jobs", "--no-timing", "--no-plots", "--jobs", "2"], status: 0,
+                              mentions: ["10 of 10 runs finished, 0 failed, 0 missing", "jobs: 2 workers"], in: .stdout, results: "jobs", writes: true)
+        #expect(o.stderr.contains("2 workers x 1 thread(s)") && o.stderr.contains("[w1] ") && o.stderr.contains("[w2] "))
+        let a = Self.results(ws.path("serial")), b = Self.results(ws.path("jobs"))
+        #expect(a.keys.sorted() == b.keys.sorted())
+        for (path, data) in a { #expect(b[path] == data, "\(path) differs between --jobs 2 and a serial run") }
+        let manifest = ws.json("jobs/manifest.json")
+        let selections = (manifest?["invocations"] as? [[String: Any]] ?? []).compactMap { $0["selection"] as? String }
+        #expect(selections.first == "2 workers x 1 thread(s)" && selections.filter { $0 == "teachers" }.count == 2)
+        #expect(try ws.run(["status", "jobs"]).status == 0)
+    }
+
+    @Test func badParallelOptionsAreRefusedAndWriteNothing() throws {
+        let ws = try Workspace("parallel-bad")
+        try ws.write("s.yaml", Self.suiteFile)
+        let cases: [([String], String)] = [
+            (["--jobs", "0"], "--jobs must be >= 1"),
+            (["--jobs", "2", "--shard", "0/2"], "--shard selects runs for one worker"),
+            (["--shard", "2/2"], "is not i/n with 0 <= i < n"),
+            (["--phase", "students2"], "'students2' is not all, teachers or students"),
+            (["--only", "synthetic-tiny__bpr-mf__wizard__d4__seed0"], "is not a run of this suite"),
+            (["--executor", "pbs"], "'pbs' is not local or slurm"),
+            (["--partition", "gpu"], "--partition goes with --executor slurm"),
+            (["--dry-run"], "--dry-run goes with --executor slurm"),
+        ]
+        for (extra, message) in cases {
+            let status: Int32 = message.contains("not a run of this suite") || message.contains("not i/n") ? 2 : 64
+            try ws.invoke(["all", "--suite", "s.yaml", "--out", "out"] + extra, status: status, mentions: [message], writes: false)
+        }
+        try ws.invoke(["status", "nowhere"], status: 2, mentions: ["nowhere: no suite.json"], results: nil, writes: false)
+        try ws.invoke(["finalize", "nowhere"], status: 2, mentions: ["nowhere: no suite.json"], results: nil, writes: false)
+    }
+
+    @Test func slurmDryRunPrintsTheArraysAndWritesNothing() throws {
+        let ws = try Workspace("slurm-dry")
+        try ws.write("s.yaml", Self.suiteFile)
+        let o = try ws.invoke(["all", "--suite", "s.yaml", "--out", "out", "--executor", "slurm", "--dry-run", "--partition", "short",
+                               "--time", "0:30:00", "--mem", "2G"], status: 0,
+                              mentions: ["#SBATCH --array=0-1", "#SBATCH --array=0-7", "#SBATCH --partition=short", "#SBATCH --time=0:30:00",
+                                         "#SBATCH --mem=2G", "--phase teachers", "finalize", "--dependency=afterok:<teachers job id> --kill-on-invalid-dep=yes",
+                                         "--dependency=afterany:<teachers job id>:<students job id>"],
+                              in: .stdout, writes: false)
+        #expect(!o.stdout.contains("submitted"))
+    }
+}
