@@ -113,7 +113,7 @@ public final class SuiteRunner {
                 }
                 do {
                     record = try execute(spec, identity: identity, hash: hash)
-                    if selection.phase == .teachers { try prepareArtefacts(for: spec, all: all) }
+                    if selection.phase == .teachers && record.status == .finished { prepareArtefactsOrWarn(for: spec, all: all) }
                 } catch {
                     record = failedRecord(spec, identity: identity, hash: hash, reason: "\(error)")
                 }
@@ -158,8 +158,16 @@ public final class SuiteRunner {
     /// and in the teachers phase its artefacts are made sure of (a cache may have been cleared).
     private func finishedEarlier(_ spec: RunSpec, _ old: RunRecord, all: [RunSpec], selection: RunSelection) throws {
         try repairSplitFolder(spec, expected: old.splitHash)
-        if selection.phase == .teachers { try prepareArtefacts(for: spec, all: all) }
+        if selection.phase == .teachers { prepareArtefactsOrWarn(for: spec, all: all) }
         progress.finishRun("\(spec.key): finished earlier, skipped", seconds: 0, counted: false)
+    }
+
+    /// The teacher stands whatever its artefacts do: a student that needs a missing artefact
+    /// computes it itself (and fails with its own reason if it cannot).
+    private func prepareArtefactsOrWarn(for teacherSpec: RunSpec, all: [RunSpec]) {
+        do { try prepareArtefacts(for: teacherSpec, all: all) } catch {
+            progress.log("  warning: teacher artefacts of \(teacherSpec.key) not prepared: \(error)")
+        }
     }
 
     /// Teachers phase: computes (or loads) every artefact the suite's methods will read from
