@@ -162,16 +162,7 @@ public struct EnvironmentFingerprint: Codable, Sendable, Hashable {
 /// Runs a helper program and returns its trimmed standard output, or nil.
 enum Shell {
     static func output(_ args: [String]) -> String? {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        do { try p.run() } catch { return nil }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { return nil }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let r = try? Subprocess.run(args), r.status == 0 else { return nil }
+        return r.text
     }
 }

@@ -183,17 +183,7 @@ public struct SlurmExecutor {
 
     /// Runs a command; status, stdout, stderr (trimmed).  Status 127 when it cannot start.
     static func execute(_ args: [String]) -> (Int32, String, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        do { try p.run() } catch { return (127, "", "\(error)") }
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let trim = { (d: Data) in String(decoding: d, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) }
-        return (p.terminationStatus, trim(o), trim(e))
+        guard let r = try? Subprocess.run(args) else { return (127, "", "cannot start \(args[0])") }
+        return (r.status, r.text, r.stderr)
     }
 }

@@ -112,22 +112,14 @@ public enum DatasetFetcher {
     }
 
     private static func runCapturing(_ args: [String], what: String, hint: String) throws -> Data {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        do { try p.run() } catch {
+        let r: Subprocess.Result
+        do { r = try Subprocess.run(args) } catch {
             throw DataError.fetchFailed(what: what, reason: "could not start \(args[0]): \(error) (\(hint))")
         }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errText = String(data: err.fileHandleForReading.readDataToEndOfFile(), encoding: .utf8) ?? ""
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            let last = errText.split(separator: "\n").last.map(String.init) ?? "exit \(p.terminationStatus)"
+        guard r.status == 0 else {
+            let last = r.stderr.split(separator: "\n").last.map(String.init) ?? "exit \(r.status)"
             throw DataError.fetchFailed(what: what, reason: "`\(args.joined(separator: " "))` failed: \(last) (\(hint))")
         }
-        return data
+        return r.stdout
     }
 }
