@@ -61,8 +61,8 @@ public enum ResultsFinalizer {
             if counted[e] == nil { order.append(e) }
             counted[e, default: 0] += 1
         }
-        let environment = order.max { counted[$0]! < counted[$1]! || (counted[$0]! == counted[$1]! && order.firstIndex(of: $0)! > order.firstIndex(of: $1)!) }
-            ?? EnvironmentFingerprint.process
+        let most = counted.values.max() ?? 0
+        let environment = order.first { counted[$0] == most } ?? EnvironmentFingerprint.process
         var datasetHashes: [String: String] = [:], splitHashes: [String: String] = [:]
         for r in records where !r.datasetHash.isEmpty {
             datasetHashes[r.spec.dataset.name] = r.datasetHash
