@@ -81,7 +81,9 @@ public final class SuiteRunner {
             do {
                 let identity = try spec.identity(dataSource: try dataSource(spec.dataset))
                 let hash = try identity.hash()
-                if case .finished(let old) = store.previousRecord(spec.key), old.configHash == hash {
+                // A finished run is skipped without its lock, except in the teachers phase, where
+                // preparing its artefacts is work one process should do.
+                if selection.phase != .teachers, case .finished(let old) = store.previousRecord(spec.key), old.configHash == hash {
                     try finishedEarlier(spec, old, all: all, selection: selection)
                     skipped += 1
                     continue
