@@ -18,8 +18,12 @@ public enum ResultsFinalizer {
 
         public var text: String {
             var lines = ["\(directory): \(finished) of \(expected) runs finished, \(failed.count) failed, \(missing.count) missing"]
-            for f in failed { lines.append("  failed   \(f.key): \(RunKeyName.short(f.reason, 200))") }
-            for m in missing { lines.append("  missing  \(m.key)" + (m.heldBy.map { " (being run by \($0))" } ?? "")) }
+            var listed = failed.map { "  failed   \($0.key): \(RunKeyName.short($0.reason, 200))" }
+            listed += missing.map { "  missing  \($0.key)" + ($0.heldBy.map { " (being run by \($0))" } ?? "") }
+            // A phase or shard leaves most of a suite missing on purpose: name the first few.
+            let shown = 20
+            lines += listed.prefix(shown)
+            if listed.count > shown { lines.append("  … and \(listed.count - shown) more (`bench status \(directory)` lists them all)") }
             return lines.joined(separator: "\n")
         }
     }
