@@ -68,6 +68,13 @@ public final class LockFile: @unchecked Sendable {
         return who + (since.map { " since \(ISO8601DateFormatter().string(from: $0))" } ?? "")
     }
 
+    /// Who holds the lock at `path` ("pid 12 on node7 since …"), or nil when nobody does.
+    public static func holder(_ path: String) -> String? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        let (owner, since) = Self.owner(path)
+        return describe(owner, since: since)
+    }
+
     /// The owner written in a lock file and the file's age.
     public static func owner(_ path: String) -> (WriterIdentity?, Date?) {
         let text = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""

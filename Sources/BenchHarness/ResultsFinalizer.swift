@@ -28,33 +28,35 @@ public enum ResultsFinalizer {
         }
     }
 
-    @discardableResult
-    public static func finalize(_ store: ResultsStore) throws -> Report {
+    /// The directory's suite, its records, and its runs sorted into finished, failed and missing
+    /// (with who holds a missing run's lock); reads only.  `bench status` shows the same.
+    public static func survey(_ store: ResultsStore) throws -> (suite: Suite, records: [RunRecord], report: Report) {
         guard let suite = try store.readSuite() else {
             throw HarnessError("\(store.root): no suite.json (nor manifest.json); not a results directory written by `bench all`")
         }
         let records = try store.allRecords()
-        try ResultsSummary.write(store: store, protocol: suite.evaluationProtocol, suite: suite.name)
-
         let byKey = Dictionary(records.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
-        var failed: [(String, String)] = [], missing: [(String, String?)] = []
+        var failed: [(key: String, reason: String)] = [], missing: [(key: String, heldBy: String?)] = []
         var finished = 0
         let expected = try suite.expand().map(\.key)
         for key in expected {
             switch byKey[key]?.status {
             case .finished?: finished += 1
             case .failed?: failed.append((key, byKey[key]?.failure ?? ""))
-            case nil:
-                let lock = store.runLockPath(key)
-                let held = FileManager.default.fileExists(atPath: lock) ? LockFile.describe(LockFile.owner(lock).0, since: LockFile.owner(lock).1) : nil
-                missing.append((key, held))
+            case nil: missing.append((key, LockFile.holder(store.runLockPath(key))))
             }
         }
+        return (suite, records, Report(directory: store.root, expected: expected.count, finished: finished, failed: failed, missing: missing))
+    }
 
+    @discardableResult
+    public static func finalize(_ store: ResultsStore) throws -> Report {
+        let (suite, records, report) = try survey(store)
+        try ResultsSummary.write(store: store, protocol: suite.evaluationProtocol, suite: suite.name)
         try store.writeManifest(manifest(suite: suite, records: records, invocations: InvocationLog.readAll(store),
-                                         counts: .init(expected: expected.count, finished: finished, failed: failed.map(\.0), missing: missing.map(\.0))))
-        return Report(directory: store.root, expected: expected.count, finished: finished,
-                      failed: failed.map { (key: $0.0, reason: $0.1) }, missing: missing.map { (key: $0.0, heldBy: $0.1) })
+                                         counts: .init(expected: report.expected, finished: report.finished,
+                                                       failed: report.failed.map(\.key), missing: report.missing.map(\.key))))
+        return report
     }
 
     static func manifest(suite: Suite, records: [RunRecord], invocations: [Manifest.Invocation], counts: Manifest.RunCounts) -> Manifest {

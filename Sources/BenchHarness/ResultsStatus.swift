@@ -11,11 +11,7 @@ public enum ResultsStatus {
     }
 
     public static func report(_ store: ResultsStore, slurmStates: (String) -> [Int: SlurmExecutor.TaskState]? = SlurmExecutor.taskStates) throws -> Report {
-        guard let suite = try store.readSuite() else {
-            throw HarnessError("\(store.root): no suite.json (nor manifest.json); not a results directory written by `bench all`")
-        }
-        let expected = try suite.expand().map(\.key)
-        let records = Dictionary(try store.allRecords().map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+        let (suite, _, survey) = try ResultsFinalizer.survey(store)
         var lines: [String] = []
 
         // Slurm: the latest task of each key, and every task that did not complete.
@@ -44,24 +40,18 @@ public enum ResultsStatus {
             }
         }
 
-        var finished = 0
         var pending: [String] = []
-        for key in expected {
-            let record = records[key]
-            if record?.status == .finished { finished += 1; continue }
-            var line = record == nil ? "  missing  \(key)" : "  failed   \(key): \(RunKeyName.short(record?.failure ?? "", 160))"
-            let lock = store.runLockPath(key)
-            if FileManager.default.fileExists(atPath: lock) {
-                let (owner, since) = LockFile.owner(lock)
-                line += " (being run by \(LockFile.describe(owner, since: since)))"
-            }
+        let notFinished = survey.failed.map { (key: $0.key, line: "  failed   \($0.key): \(RunKeyName.short($0.reason, 160))") }
+            + survey.missing.map { (key: $0.key, line: "  missing  \($0.key)" + ($0.heldBy.map { " (being run by \($0))" } ?? "")) }
+        for (key, first) in notFinished {
+            var line = first
             if let t = latestTask[key] {
                 line += "; slurm \(t.job.role) \(t.job.jobID)_\(t.task): \(t.state.map { "\($0.state), exit \($0.exitCode)" } ?? "no Slurm record")"
                     + ", log \(t.job.logPattern.replacingOccurrences(of: "{task}", with: "\(t.task)"))"
             }
             pending.append(line)
         }
-        let head = "\(store.root): suite \(suite.name), \(finished) of \(expected.count) runs finished, \(pending.count) not"
+        let head = "\(store.root): suite \(suite.name), \(survey.finished) of \(survey.expected) runs finished, \(pending.count) not"
         return Report(text: ([head] + pending + lines).joined(separator: "\n") + "\n", complete: pending.isEmpty)
     }
 }
