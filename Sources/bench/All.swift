@@ -98,6 +98,8 @@ struct All: ParsableCommand {
         let perWorker = LocalWorkerPool.threads(workers: jobs, requested: threads ?? s.threads)
         var args = ["all", "--suite", suite, "--out", store.root, "--worker"]
         if noTiming { args.append("--no-timing") }
+        // The workers' own words die with the pipes that forward them, so say it here too.
+        InterruptCleanup.setMessage("\ninterrupted; the workers were stopped and their run locks released, finished runs are kept: rerun the same command to resume\n")
         let pool = LocalWorkerPool(executable: LocalWorkerPool.currentExecutable, arguments: args, workers: jobs, threadsPerWorker: perWorker)
         let invocation = try InvocationLog(store: store, suite: s, commandLine: CommandLine.arguments.joined(separator: " "),
                                            threads: perWorker, selection: "\(jobs) workers x \(perWorker) thread(s)")
