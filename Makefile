@@ -3,6 +3,8 @@ SHELL := /bin/bash
 SWIFT ?= swift
 APT_PACKAGES := libopenblas-dev libpython3-dev python3-matplotlib python3-pip unzip pkg-config
 SUITE ?= benchmarks/default.yaml
+## Worker processes for `make bench` (one per core; each gets cores / JOBS threads).
+JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 
 .PHONY: bench test deps data build smoke slurm-test perf clean-results
 
@@ -24,10 +26,10 @@ data: deps
 build: deps
 	$(SWIFT) build -c release
 
-## Build, run the default suite into results/default (tables, plots), export its notebook,
-## and check it against the golden table.
+## Build, run the default suite into results/default with JOBS workers (latency probed alone
+## after them), tables and plots, export its notebook, and check it against the golden table.
 bench: deps build data
-	time $(SWIFT) run -c release bench all --suite $(SUITE)
+	time $(SWIFT) run -c release bench all --suite $(SUITE) --jobs $(JOBS)
 	$(SWIFT) run -c release bench export-notebook results/default
 	$(SWIFT) run -c release bench check results/default --golden results/golden/default.json
 

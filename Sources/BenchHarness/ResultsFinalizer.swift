@@ -13,13 +13,17 @@ public enum ResultsFinalizer {
         public let failed: [(key: String, reason: String)]
         /// Runs of the suite without a record, and who holds each one's lock, if anyone.
         public let missing: [(key: String, heldBy: String?)]
+        /// Finished runs whose deferred latency probe has not run yet (`RunRecord.latencyPending`).
+        public var awaitingLatency: [String] = []
 
-        public var isComplete: Bool { failed.isEmpty && missing.isEmpty }
+        public var isComplete: Bool { failed.isEmpty && missing.isEmpty && awaitingLatency.isEmpty }
 
         public var text: String {
-            var lines = ["\(directory): \(finished) of \(expected) runs finished, \(failed.count) failed, \(missing.count) missing"]
+            var lines = ["\(directory): \(finished) of \(expected) runs finished, \(failed.count) failed, \(missing.count) missing"
+                         + (awaitingLatency.isEmpty ? "" : ", \(awaitingLatency.count) awaiting latency (`bench all --phase latency --suite S --out \(directory)` probes them)")]
             var listed = failed.map { "  failed   \($0.key): \(RunKeyName.short($0.reason, 200))" }
             listed += missing.map { "  missing  \($0.key)" + ($0.heldBy.map { " (being run by \($0))" } ?? "") }
+            listed += awaitingLatency.map { "  latency  \($0) (trained; its latency probe is deferred)" }
             // A phase or shard leaves most of a suite missing on purpose: name the first few.
             let shown = 20
             lines += listed.prefix(shown)
@@ -37,16 +41,20 @@ public enum ResultsFinalizer {
         let records = try store.allRecords()
         let byKey = Dictionary(records.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
         var failed: [(key: String, reason: String)] = [], missing: [(key: String, heldBy: String?)] = []
-        var finished = 0
+        var finished = 0, awaitingLatency: [String] = []
         let expected = try suite.expand().map(\.key)
         for key in expected {
             switch byKey[key]?.status {
-            case .finished?: finished += 1
+            case .finished?:
+                finished += 1
+                if byKey[key]?.latencyPending == true { awaitingLatency.append(key) }
             case .failed?: failed.append((key, byKey[key]?.failure ?? ""))
             case nil: missing.append((key, LockFile.holder(store.runLockPath(key))))
             }
         }
-        return (suite, records, Report(directory: store.root, expected: expected.count, finished: finished, failed: failed, missing: missing))
+        var report = Report(directory: store.root, expected: expected.count, finished: finished, failed: failed, missing: missing)
+        report.awaitingLatency = awaitingLatency
+        return (suite, records, report)
     }
 
     @discardableResult

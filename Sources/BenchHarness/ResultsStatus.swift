@@ -51,7 +51,9 @@ public enum ResultsStatus {
             }
             pending.append(line)
         }
+        let waiting = survey.awaitingLatency.map { "  latency  \($0) (trained; its deferred latency probe has not run: `bench all --phase latency`)" }
         let head = "\(store.root): suite \(suite.name), \(survey.finished) of \(survey.expected) runs finished, \(pending.count) not"
-        return Report(text: ([head] + pending + lines).joined(separator: "\n") + "\n", complete: pending.isEmpty)
+            + (waiting.isEmpty ? "" : ", \(waiting.count) awaiting latency")
+        return Report(text: ([head] + pending + waiting + lines).joined(separator: "\n") + "\n", complete: pending.isEmpty && waiting.isEmpty)
     }
 }

@@ -14,6 +14,8 @@ public struct ResultsStore: Sendable {
     public func recordPath(_ key: String) -> String { path("runs", key, "record.json") }
     /// Held (owner pid@host inside) by the process running that run.
     public func runLockPath(_ key: String) -> String { path("runs", key, ".lock") }
+    /// A deferred-latency run's trained model, kept until its probe has run, then removed.
+    public func modelAwaitingLatencyPath(_ key: String) -> String { path("runs", key, "model-awaiting-latency.bin") }
     /// The resolved suite the directory runs, written by every `bench all` into it.
     public var suitePath: String { path("suite.json") }
     public var invocationsDirectory: String { path("invocations") }

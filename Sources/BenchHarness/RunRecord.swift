@@ -63,7 +63,8 @@ public struct RunRecord: Codable, Sendable {
     public let validation: [String: Double]
     public let test: [String: Double]
     public let learningCurve: [LearningCurvePoint]
-    public let latency: LatencyReport?
+    /// Per-query latency of the trained model (nil with timing off, or while awaiting its probe).
+    public var latency: LatencyReport?
     public let model: Model?
     public let teacher: TeacherReference?
     /// Timing of the method's own work (nil for the teacher row and when timing is off).
@@ -72,6 +73,10 @@ public struct RunRecord: Codable, Sendable {
     /// The machine and build that wrote this record (each worker of a parallel or cluster run
     /// writes its own; the manifest gathers them).  Absent in records of older versions.
     public var environment: EnvironmentFingerprint? = nil
+    /// True while the run's latency probe is deferred (`--defer-latency`, which `--jobs` and
+    /// Slurm workers use): its model waits in `ResultsStore.modelAwaitingLatencyPath` for
+    /// `bench all --phase latency`, which probes it alone and clears this.  Absent otherwise.
+    public var latencyPending: Bool? = nil
 
     public static let currentFormat = 2
 }

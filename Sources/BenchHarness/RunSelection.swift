@@ -12,6 +12,9 @@ public struct RunSelection: Sendable, Equatable {
         case teachers
         /// Everything but teacher rows (their teachers come from the cache).
         case students
+        /// No training: the latency probes the runs' workers deferred (`--defer-latency`), one
+        /// after another, on their saved models.
+        case latency
     }
 
     public var phase: Phase = .all
@@ -43,7 +46,7 @@ public struct RunSelection: Sendable, Equatable {
     public func apply(_ runs: [RunSpec]) throws -> [RunSpec] {
         var selected = runs.filter { spec in
             switch phase {
-            case .all: return true
+            case .all, .latency: return true
             case .teachers: return spec.isTeacher
             case .students: return !spec.isTeacher
             }

@@ -104,7 +104,11 @@ public struct SlurmExecutor {
         var out: [Script] = []
         if !teachers.isEmpty { out.append(script("teachers", keys: teachers, body: task("teachers") + " --phase teachers", array: true)) }
         if !students.isEmpty { out.append(script("students", keys: students, body: task("students"), array: true)) }
-        out.append(script("finalize", keys: [], body: "exec \(Self.quoted(executable)) finalize \(Self.quoted(Self.absolute(store.root)))", array: false))
+        // The tasks deferred their latency probes (they may share nodes); this one job probes
+        // every saved model in turn, then builds the tables whatever the probes did.
+        let finalize = "status=0\n\(all) --phase latency || status=$?\n"
+            + "\(Self.quoted(executable)) finalize \(Self.quoted(Self.absolute(store.root))) || status=$?\nexit $status"
+        out.append(script("finalize", keys: [], body: finalize, array: false))
         return out
     }
 

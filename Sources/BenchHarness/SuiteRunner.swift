@@ -21,6 +21,9 @@ public final class SuiteRunner {
     /// A worker of `--jobs`: runs held by its siblings are theirs by design, so it says nothing
     /// about them.
     public var isWorker = false
+    /// Leave the latency probe to `bench all --phase latency` (see `RunRecord.latencyPending`):
+    /// for workers that share the machine, whose probes would time each other's training.
+    public var deferLatency = false
 
     private var datasets: [String: Result<Interactions, Error>] = [:]
     private var dataSources: [String: Result<String, Error>] = [:]
@@ -68,6 +71,12 @@ public final class SuiteRunner {
         InterruptCleanup.setMessage("\ninterrupted; finished runs are kept and this process's run locks are released: rerun the same command to resume\n")
         BLAS.setThreads(threads)
         let invocation = try InvocationLog(store: store, suite: suite, commandLine: commandLine, threads: threads, selection: selection.label)
+        if selection.phase == .latency {
+            let outcome = try measureDeferredLatency(runs)
+            try invocation.finish()
+            let report = finalize ? try ResultsFinalizer.finalize(store) : nil
+            return Outcome(ran: outcome.ran, skipped: 0, failed: outcome.failed, heldElsewhere: outcome.held, report: report)
+        }
 
         progress.startSuite(total: runs.count)
         var ran = 0, skipped = 0
@@ -135,8 +144,10 @@ public final class SuiteRunner {
                     progress.finishRun(String(format: "%@: validation %@ %.4f, epoch %d, %.1f s", spec.key, m,
                                               record.validation[m] ?? .nan, record.selectedEpoch, seconds), seconds: seconds)
                 } else {
-                    progress.finishRun(String(format: "%@: test %@ %.4f, epoch %d, p50 %.1f µs, %.1f s", spec.key, m,
-                                              record.test[m] ?? .nan, record.selectedEpoch, record.latency?.p50 ?? .nan, seconds), seconds: seconds)
+                    let latency = record.latencyPending == true ? "latency deferred"
+                        : record.latency.map { String(format: "p50 %.1f µs", $0.p50) } ?? "no latency (timing off)"
+                    progress.finishRun(String(format: "%@: test %@ %.4f, epoch %d, %@, %.1f s", spec.key, m,
+                                              record.test[m] ?? .nan, record.selectedEpoch, latency, seconds), seconds: seconds)
                 }
                 for w in record.warnings { progress.log("  warning: \(w)") }
             }
@@ -248,7 +259,7 @@ public final class SuiteRunner {
         let validation = evaluator.evaluate(model, part: .validation, threads: threads)
         let test = validationOnly ? nil : evaluator.evaluate(model, part: .test, threads: threads, keepTopK: true)
         lastEvaluation = test
-        let latency = recordTiming ? test.map { LatencyProbe.measure(model, split: split, users: $0.users, settings: spec.latency) } : nil
+        let latency = recordTiming && !deferLatency ? test.map { LatencyProbe.measure(model, split: split, users: $0.users, settings: spec.latency) } : nil
         BLAS.setThreads(threads)
         let teacherTest = validationOnly ? nil : spec.isTeacher ? test : evaluator.evaluate(teacher, part: .test, threads: threads)
         let selection = spec.evaluationProtocol.selectionMetric
@@ -265,6 +276,11 @@ public final class SuiteRunner {
             codeRevision: EnvironmentFingerprint.revisionLabel)
         record.cost = cost
         record.environment = EnvironmentFingerprint.process
+        if recordTiming && deferLatency && test != nil {
+            // The model goes first: a record that says "pending" always has its model.
+            try AtomicFile.write(try ModelCheckpoint.encode(model), to: store.modelAwaitingLatencyPath(spec.key))
+            record.latencyPending = true
+        }
         return record
     }
 
@@ -294,14 +310,14 @@ public final class SuiteRunner {
         return try r.get()
     }
 
-    private func dataset(_ spec: Suite.DatasetSpec) throws -> Interactions {
+    func dataset(_ spec: Suite.DatasetSpec) throws -> Interactions {
         if let cached = datasets[spec.name] { return try cached.get() }
         let r = Result { try DatasetCatalog.load(spec.source, options: spec.options, log: progress.log) }
         datasets[spec.name] = r
         return try r.get()
     }
 
-    private func split(_ data: Interactions, _ spec: RunSpec) throws -> Split {
+    func split(_ data: Interactions, _ spec: RunSpec) throws -> Split {
         let key = "\(spec.dataset.name)|\(spec.seed)"
         if let s = splits[key] { return s }
         let s: Split

@@ -20,10 +20,11 @@ struct All: ParsableCommand {
     @Flag(help: "No progress or per-run lines; only the final table.") var quiet = false
     @Flag(help: "Skip the latency probe and record training time as 0, so two runs compare byte for byte.") var noTiming = false
     @Flag(help: "Do not draw plots at the end.") var noPlots = false
-    @Option(help: "Which runs: all, teachers (teacher rows and the artefacts the methods read) or students.") var phase = "all"
+    @Option(help: "Which runs: all, teachers (teacher rows and the artefacts the methods read), students, or latency (the probes deferred by --defer-latency).") var phase = "all"
     @Option(help: "Shard i/n (0 <= i < n) of the phase's runs sorted by key, e.g. --shard $SLURM_ARRAY_TASK_ID/8.") var shard: String?
     @Option(help: "Only this run key (repeatable).") var only: [String] = []
     @Flag(help: "Leave summary, tables, manifest and plots to `bench finalize` (for workers).") var noFinalize = false
+    @Flag(help: "Save each trained model and leave its latency probe to --phase latency, which probes one model at a time (for processes sharing a machine; --jobs and --executor slurm do this).") var deferLatency = false
     @Option(help: "Worker processes on this machine (threads per worker: cores / N, at most --threads).") var jobs = 1
     @Option(help: "local, or slurm: submit the unfinished runs as sbatch job arrays and return.") var executor = "local"
     @Option(help: "Slurm partition (--executor slurm).") var partition: String?
@@ -36,7 +37,8 @@ struct All: ParsableCommand {
         if let threads, threads < 1 { throw ValidationError("--threads must be >= 1, got \(threads)") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be >= 1, got \(jobs)") }
         guard ["local", "slurm"].contains(executor) else { throw ValidationError("--executor: '\(executor)' is not local or slurm") }
-        guard RunSelection.Phase(rawValue: phase) != nil else { throw ValidationError("--phase: '\(phase)' is not all, teachers or students") }
+        guard RunSelection.Phase(rawValue: phase) != nil else { throw ValidationError("--phase: '\(phase)' is not all, teachers, students or latency") }
+        if deferLatency && noTiming { throw ValidationError("--defer-latency has no probe to defer with --no-timing (drop one of them)") }
         if executor != "slurm" {
             for (name, value) in [("--partition", partition), ("--time", time), ("--mem", mem)] where value != nil {
                 throw ValidationError("\(name) goes with --executor slurm")
@@ -44,9 +46,10 @@ struct All: ParsableCommand {
             if dryRun { throw ValidationError("--dry-run goes with --executor slurm") }
         }
         if jobs > 1 || executor == "slurm" {
-            let picked = [phase != "all" ? "--phase" : nil, shard != nil ? "--shard" : nil, only.isEmpty ? nil : "--only", noFinalize ? "--no-finalize" : nil].compactMap { $0 }
+            let picked = [phase != "all" ? "--phase" : nil, shard != nil ? "--shard" : nil, only.isEmpty ? nil : "--only",
+                          noFinalize ? "--no-finalize" : nil, deferLatency ? "--defer-latency" : nil].compactMap { $0 }
             if let first = picked.first {
-                throw ValidationError("\(first) selects runs for one worker; \(jobs > 1 ? "--jobs" : "--executor slurm") runs the whole suite (drop \(first))")
+                throw ValidationError("\(first) is an option of one worker; \(jobs > 1 ? "--jobs" : "--executor slurm") runs the whole suite and sets its workers' options (drop \(first))")
             }
             if jobs > 1 && executor == "slurm" { throw ValidationError("--jobs is for this machine; with --executor slurm every run is its own array task") }
         }
@@ -69,6 +72,7 @@ struct All: ParsableCommand {
                                              keys: only.isEmpty ? nil : only)
                 let runner = SuiteRunner(suite: s, store: store, threads: threads, progress: ProgressReporter(quiet: quiet), recordTiming: !noTiming)
                 runner.isWorker = worker
+                runner.deferLatency = deferLatency
                 outcome = try runner.run(selection: selection, finalize: !noFinalize)
             }
             var complete = true
@@ -97,7 +101,7 @@ struct All: ParsableCommand {
         try store.checkCompatible(with: s)
         let perWorker = LocalWorkerPool.threads(workers: jobs, requested: threads ?? s.threads)
         var args = ["all", "--suite", suite, "--out", store.root, "--worker"]
-        if noTiming { args.append("--no-timing") }
+        args.append(noTiming ? "--no-timing" : "--defer-latency")
         // The workers' own words die with the pipes that forward them, so say it here too.
         InterruptCleanup.setMessage("\ninterrupted; the workers were stopped and their run locks released, finished runs are kept: rerun the same command to resume\n")
         let pool = LocalWorkerPool(executable: LocalWorkerPool.currentExecutable, arguments: args, workers: jobs, threadsPerWorker: perWorker)
@@ -113,6 +117,9 @@ struct All: ParsableCommand {
             }
         }
         try invocation.finish()
+        // The workers deferred their probes; now nothing else runs, so each probe has the machine.
+        let probes = SuiteRunner(suite: s, store: store, threads: 1, progress: ProgressReporter(quiet: quiet), recordTiming: !noTiming)
+        try probes.run(selection: RunSelection(phase: .latency), finalize: false)
     }
 
     private func submitToSlurm(_ s: Suite, _ store: ResultsStore) throws {
@@ -121,7 +128,7 @@ struct All: ParsableCommand {
         let runner = SuiteRunner(suite: s, store: store, threads: threads, progress: ProgressReporter(quiet: true), recordTiming: !noTiming)
         let pending = try runner.unfinished(try s.expand())
         let executor = SlurmExecutor(suitePath: suite, store: store, executable: LocalWorkerPool.currentExecutable,
-                                     passThrough: noTiming ? ["--no-timing"] : [],
+                                     passThrough: [noTiming ? "--no-timing" : "--defer-latency"],
                                      options: .init(partition: partition, time: time, mem: mem, threads: threads))
         let name = InvocationLog.fileStamp(Date())
         let scripts = executor.scripts(name: name, teachers: pending.filter(\.isTeacher).map(\.key), students: pending.filter { !$0.isTeacher }.map(\.key))
@@ -137,7 +144,8 @@ struct All: ParsableCommand {
             }
             return
         }
-        if pending.isEmpty {
+        let awaitingLatency = (try? ResultsFinalizer.survey(store))?.report.awaitingLatency ?? []
+        if pending.isEmpty && awaitingLatency.isEmpty {
             print("\(store.root): every run of suite \(s.name) is finished; nothing to submit (`bench finalize \(store.root)` rebuilds the tables)")
             return
         }

@@ -153,6 +153,47 @@ import Testing
         #expect(manifest.invocations.map { $0.selection ?? "" } == ["teachers", "students, shard 0/3", "students, shard 1/3", "students, shard 2/3"])
     }
 
+    // MARK: deferred latency
+
+    static let quickLatency = "latency: {warmup: 5, min_queries: 20, min_seconds: 0, passes: 2, batch_users: 8}"
+
+    @Test func deferredProbesRunInTheLatencyPhaseAndChangeNothingElse() throws {
+        let suite = try Suite.parse(Self.suiteFile + "\n" + Self.quickLatency, file: "par.yaml", defaultName: "par")
+        let inline = SuiteRunnerTests.temp("lat-inline"), deferred = SuiteRunnerTests.temp("lat-deferred")
+        let cache = SuiteRunnerTests.temp("lat-cache")
+        func runner(_ dir: String) -> SuiteRunner {
+            SuiteRunner(suite: suite, store: ResultsStore(root: dir), threads: 1, progress: ProgressReporter(quiet: true),
+                        teachers: TeacherCache(root: cache), commandLine: "test")
+        }
+        try runner(inline).run()
+        let worker = runner(deferred)
+        worker.deferLatency = true
+        try worker.run(finalize: false)
+        let store = ResultsStore(root: deferred)
+        let keys = try suite.expand().map(\.key)
+        for key in keys {
+            let r = try #require(store.readRecord(key))
+            #expect(r.latencyPending == true && r.latency == nil, "\(key): not waiting for its probe")
+            #expect(FileManager.default.fileExists(atPath: store.modelAwaitingLatencyPath(key)))
+        }
+        let waiting = try ResultsFinalizer.finalize(store)
+        #expect(waiting.awaitingLatency.count == keys.count && !waiting.isComplete && waiting.text.contains("10 awaiting latency"))
+        #expect(try ResultsStatus.report(store, slurmStates: { _ in nil }).text.contains("10 awaiting latency"))
+
+        let probes = try runner(deferred).run(selection: RunSelection(phase: .latency), finalize: true)
+        #expect(probes.ran == keys.count && probes.failed.isEmpty && probes.report?.isComplete == true)
+        for key in keys {
+            let a = try #require(ResultsStore(root: inline).readRecord(key)), b = try #require(store.readRecord(key))
+            #expect(a.latency?.conditions?.mode == "inline" && b.latency?.conditions?.mode == "deferred")
+            #expect(b.latencyPending == nil && (b.latency?.p50 ?? 0) > 0)
+            #expect(a.test == b.test && a.validation == b.validation && a.selectedEpoch == b.selectedEpoch, "\(key): the probe changed a result")
+            #expect(!FileManager.default.fileExists(atPath: store.modelAwaitingLatencyPath(key)), "\(key): its saved model was kept")
+            #expect(FileManager.default.fileExists(atPath: (store.runDirectory(key) as NSString).appendingPathComponent("latency-raw.tsv")))
+        }
+        // A second latency phase has nothing left to do.
+        #expect(try runner(deferred).run(selection: RunSelection(phase: .latency), finalize: false).ran == 0)
+    }
+
     /// Records, per-user and top-K files, splits, summary and tables (not the manifest and the
     /// invocation files, which record when and by whom).
     static func results(_ root: String) -> [String: Data] {
@@ -189,14 +230,50 @@ import Testing
         #expect(try ws.run(["status", "jobs"]).status == 0)
     }
 
+    @Test func jobsTwoProbesEveryModelAfterItsWorkersAlone() throws {
+        let ws = try Workspace("jobs-latency", cache: SuiteRunnerTests.temp("jobs-latency-cache"))
+        try ws.write("s.yaml", Self.suiteFile + "\n" + Self.quickLatency)
+        let o = try ws.invoke(["all", "--suite", "s.yaml", "--out", "out", "--no-plots", "--jobs", "2"], status: 0,
+                              mentions: ["10 of 10 runs finished, 0 failed, 0 missing"], in: .stdout, writes: true)
+        #expect(o.stderr.contains("latency deferred") && o.stderr.contains("p50 "), "workers defer, the parent probes: \(o.stderr.suffix(600))")
+        let records = try ResultsStore(root: ws.path("out")).allRecords()
+        #expect(records.count == 10 && records.allSatisfy { $0.latency?.conditions?.mode == "deferred" && $0.latencyPending == nil })
+        #expect(!ws.entries().contains { $0.hasSuffix("model-awaiting-latency.bin") })
+    }
+
+    @Test func aLatencyProbeWithoutItsModelSaysHowToRecoverAndTheOthersAreProbed() throws {
+        let ws = try Workspace("latency-missing", cache: SuiteRunnerTests.temp("latency-missing-cache"))
+        try ws.write("s.yaml", Self.suiteFile + "\n" + Self.quickLatency)
+        try ws.invoke(["all", "--suite", "s.yaml", "--out", "out", "--no-plots", "--defer-latency"], status: 0,
+                      mentions: ["10 awaiting latency"], in: .stdout, writes: true)
+        let key = "synthetic-tiny__bpr-mf__rrd__d4__seed1"
+        let store = ResultsStore(root: ws.path("out"))
+        try FileManager.default.removeItem(atPath: store.modelAwaitingLatencyPath(key))
+        let before = try #require(FileManager.default.contents(atPath: store.recordPath(key)))
+        try ws.invoke(["all", "--suite", "s.yaml", "--out", "out", "--no-plots", "--phase", "latency"], status: 1,
+                      mentions: ["\(key): latency not measured", "model-awaiting-latency.bin: missing or unreadable",
+                                 "delete out/runs/\(key) and rerun the suite to train it again"], writes: true)
+        #expect(FileManager.default.contents(atPath: store.recordPath(key)) == before, "the record of the unprobed run changed")
+        let records = try store.allRecords()
+        #expect(records.filter { $0.latencyPending == true }.map(\.key) == [key])
+        #expect(records.filter { $0.latency?.conditions?.mode == "deferred" }.count == 9)
+        // The way out it names works.
+        try FileManager.default.removeItem(atPath: store.runDirectory(key))
+        try ws.invoke(["all", "--suite", "s.yaml", "--out", "out", "--no-plots"], status: 0,
+                      mentions: ["1 runs done, 9 skipped"], in: .stdout, writes: true)
+        #expect(store.readRecord(key)?.latency?.conditions?.mode == "inline")
+    }
+
     @Test func badParallelOptionsAreRefusedAndWriteNothing() throws {
         let ws = try Workspace("parallel-bad")
         try ws.write("s.yaml", Self.suiteFile)
         let cases: [([String], String)] = [
             (["--jobs", "0"], "--jobs must be >= 1"),
-            (["--jobs", "2", "--shard", "0/2"], "--shard selects runs for one worker"),
+            (["--jobs", "2", "--shard", "0/2"], "--shard is an option of one worker"),
+            (["--jobs", "2", "--defer-latency"], "--defer-latency is an option of one worker"),
+            (["--defer-latency", "--no-timing"], "--defer-latency has no probe to defer with --no-timing"),
             (["--shard", "2/2"], "is not i/n with 0 <= i < n"),
-            (["--phase", "students2"], "'students2' is not all, teachers or students"),
+            (["--phase", "students2"], "'students2' is not all, teachers, students or latency"),
             (["--only", "synthetic-tiny__bpr-mf__wizard__d4__seed0"], "is not a run of this suite"),
             (["--executor", "pbs"], "'pbs' is not local or slurm"),
             (["--partition", "gpu"], "--partition goes with --executor slurm"),
@@ -216,7 +293,7 @@ import Testing
         let o = try ws.invoke(["all", "--suite", "s.yaml", "--out", "out", "--executor", "slurm", "--dry-run", "--partition", "short",
                                "--time", "0:30:00", "--mem", "2G"], status: 0,
                               mentions: ["#SBATCH --array=0-1", "#SBATCH --array=0-7", "#SBATCH --partition=short", "#SBATCH --time=0:30:00",
-                                         "#SBATCH --mem=2G", "--phase teachers", "finalize", "--dependency=afterok:<teachers job id> --kill-on-invalid-dep=yes",
+                                         "#SBATCH --mem=2G", "--phase teachers", "finalize", "--defer-latency", "--phase latency || status=$?", "--dependency=afterok:<teachers job id> --kill-on-invalid-dep=yes",
                                          "--dependency=afterany:<teachers job id>:<students job id>"],
                               in: .stdout, writes: false)
         #expect(!o.stdout.contains("submitted"))

@@ -35,8 +35,26 @@ public struct LatencyReport: Codable, Sendable {
     public let batchUsersPerSecond: Double
     /// Raw per-query timings (microseconds), pass after pass; written beside the record.
     public let rawMicros: [[Double]]
+    /// When and beside what the probe ran (absent in records of older versions).
+    public var conditions: Conditions? = nil
 
-    enum CodingKeys: String, CodingKey { case settings, p50, p95, p99, qps, p50Range, qpsRange, passes, batchUsersPerSecond }
+    /// A probe is only as clean as the machine around it: a probe that shares the cores with
+    /// training workers reads slower, so each report says how it was taken.
+    public struct Conditions: Codable, Sendable, Equatable {
+        /// "inline": right after training, in the run's own process (a serial run);
+        /// "deferred": by `bench all --phase latency`, one probe at a time after every worker
+        /// of the suite has finished (`--jobs`, Slurm, `--defer-latency`).
+        public var mode: String
+        /// The machine's 1-minute load average as the probe started (nil where unknown).
+        public var loadAverage: Double?
+
+        public init(mode: String, loadAverage: Double? = SystemLoad.oneMinuteAverage()) {
+            self.mode = mode
+            self.loadAverage = loadAverage
+        }
+    }
+
+    enum CodingKeys: String, CodingKey { case settings, p50, p95, p99, qps, p50Range, qpsRange, passes, batchUsersPerSecond, conditions }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -46,6 +64,7 @@ public struct LatencyReport: Codable, Sendable {
         p50Range = try c.decode([Double].self, forKey: .p50Range); qpsRange = try c.decode([Double].self, forKey: .qpsRange)
         passes = try c.decode([Pass].self, forKey: .passes)
         batchUsersPerSecond = try c.decode(Double.self, forKey: .batchUsersPerSecond)
+        conditions = try c.decodeIfPresent(Conditions.self, forKey: .conditions)
         rawMicros = []
     }
 
@@ -67,7 +86,9 @@ public struct LatencyReport: Codable, Sendable {
 /// Measures per-user query latency (score all items, mask train items, top-K) single-threaded,
 /// cycling over the test users in a fixed order, plus batch throughput.
 public enum LatencyProbe {
-    public static func measure(_ model: RankingModel, split: Split, users: [Int32], settings: LatencySettings) -> LatencyReport {
+    public static func measure(_ model: RankingModel, split: Split, users: [Int32], settings: LatencySettings,
+                               mode: String = "inline") -> LatencyReport {
+        let conditions = LatencyReport.Conditions(mode: mode)
         BLAS.setThreads(1)
         let n = model.itemCount
         let row = UnsafeMutablePointer<Float>.allocate(capacity: n)
@@ -124,7 +145,9 @@ public enum LatencyProbe {
             }
         } while scored < settings.minQueries
         let batchSeconds = micros(clock.now - batchStart) / 1e6
-        return LatencyReport(settings: settings, passes: passes, raw: raw, batchUsersPerSecond: Double(scored) / batchSeconds)
+        var report = LatencyReport(settings: settings, passes: passes, raw: raw, batchUsersPerSecond: Double(scored) / batchSeconds)
+        report.conditions = conditions
+        return report
     }
 
     static func micros(_ d: Duration) -> Double {
