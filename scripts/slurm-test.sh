@@ -7,7 +7,9 @@
 #  4. `bench status` must report the cancelled task (state, log) and the missing run;
 #  5. submit again: only that run is resubmitted, and it completes;
 #  6. records, summary.csv and tables must be byte-identical to the serial run;
-#  7. stop every daemon it started (also on failure).
+#  7. a timed submission: the tasks defer their latency probes, the finalize job probes every
+#     saved model and leaves none behind;
+#  8. stop every daemon it started (also on failure).
 # Needs a release build (make build). Exit status 0 only if every check passed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -93,6 +95,24 @@ for f in summary.csv tables; do
 done
 check "every record, top-k and per-user file byte-identical to the serial run" \
   'diff -r -x .lock "$WORK/serial/runs" "$WORK/slurm/runs" >/dev/null'
+
+say "a timed submission: latency probed by the finalize job, one model at a time"
+# Every record has its latency, taken deferred (not beside training), and nothing awaits a probe.
+all_latency_deferred() {
+  python3 - "$1" <<'PY'
+import glob, json, sys
+records = [json.load(open(f)) for f in glob.glob(sys.argv[1] + "/runs/*/record.json")]
+ok = len(records) == 9 and all((r.get("latency") or {}).get("conditions", {}).get("mode") == "deferred"
+                               and not r.get("latencyPending") for r in records)
+sys.exit(0 if ok else 1)
+PY
+}
+"$BENCH" all --suite $SUITE --out "$WORK/timed" --threads 1 --executor slurm
+unset job; declare -A job; while read -r role id _; do job[$role]=$id; done < <(latest_jobs "$WORK/timed")
+wait_jobs "${job[teachers]}" "${job[students]}" "${job[finalize]}"
+check "every record of the timed run has a deferred latency probe" 'all_latency_deferred "$WORK/timed"'
+check "no saved model is left behind" '[ -z "$(find "$WORK/timed/runs" -name model-awaiting-latency.bin)" ]'
+check "bench status: the timed run is complete" '"$BENCH" status "$WORK/timed" >/dev/null'
 
 scripts/slurm-local.sh stop; trap - EXIT
 check "no daemon of the test cluster is left" '! pgrep -f "$SLURM_LOCAL_DIR" >/dev/null'

@@ -10,7 +10,8 @@ public enum ResultsFinalizer {
         public let directory: String
         public let expected: Int
         public let finished: Int
-        public let failed: [(key: String, reason: String)]
+        /// Runs whose record says failed, and who is running each one again, if anyone.
+        public let failed: [(key: String, reason: String, heldBy: String?)]
         /// Runs of the suite without a record, and who holds each one's lock, if anyone.
         public let missing: [(key: String, heldBy: String?)]
         /// Finished runs whose deferred latency probe has not run yet (`RunRecord.latencyPending`).
@@ -21,7 +22,7 @@ public enum ResultsFinalizer {
         public var text: String {
             var lines = ["\(directory): \(finished) of \(expected) runs finished, \(failed.count) failed, \(missing.count) missing"
                          + (awaitingLatency.isEmpty ? "" : ", \(awaitingLatency.count) awaiting latency (`bench all --phase latency --suite S --out \(directory)` probes them)")]
-            var listed = failed.map { "  failed   \($0.key): \(RunKeyName.short($0.reason, 200))" }
+            var listed = failed.map { "  failed   \($0.key): \(RunKeyName.short($0.reason, 200))" + ($0.heldBy.map { " (being rerun by \($0))" } ?? "") }
             listed += missing.map { "  missing  \($0.key)" + ($0.heldBy.map { " (being run by \($0))" } ?? "") }
             listed += awaitingLatency.map { "  latency  \($0) (trained; its latency probe is deferred)" }
             // A phase or shard leaves most of a suite missing on purpose: name the first few.
@@ -40,7 +41,7 @@ public enum ResultsFinalizer {
         }
         let records = try store.allRecords()
         let byKey = Dictionary(records.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
-        var failed: [(key: String, reason: String)] = [], missing: [(key: String, heldBy: String?)] = []
+        var failed: [(key: String, reason: String, heldBy: String?)] = [], missing: [(key: String, heldBy: String?)] = []
         var finished = 0, awaitingLatency: [String] = []
         let expected = try suite.expand().map(\.key)
         for key in expected {
@@ -48,7 +49,7 @@ public enum ResultsFinalizer {
             case .finished?:
                 finished += 1
                 if byKey[key]?.latencyPending == true { awaitingLatency.append(key) }
-            case .failed?: failed.append((key, byKey[key]?.failure ?? ""))
+            case .failed?: failed.append((key, byKey[key]?.failure ?? "", LockFile.holder(store.runLockPath(key))))
             case nil: missing.append((key, LockFile.holder(store.runLockPath(key))))
             }
         }

@@ -41,7 +41,7 @@ public enum ResultsStatus {
         }
 
         var pending: [String] = []
-        let notFinished = survey.failed.map { (key: $0.key, line: "  failed   \($0.key): \(RunKeyName.short($0.reason, 160))") }
+        let notFinished = survey.failed.map { (key: $0.key, line: "  failed   \($0.key): \(RunKeyName.short($0.reason, 160))" + ($0.heldBy.map { " (being rerun by \($0))" } ?? "")) }
             + survey.missing.map { (key: $0.key, line: "  missing  \($0.key)" + ($0.heldBy.map { " (being run by \($0))" } ?? "")) }
         for (key, first) in notFinished {
             var line = first

@@ -172,7 +172,8 @@ public final class SuiteRunner {
     private func finishedEarlier(_ spec: RunSpec, _ old: RunRecord, all: [RunSpec], selection: RunSelection) throws {
         try repairSplitFolder(spec, expected: old.splitHash)
         if selection.phase == .teachers { prepareArtefactsOrWarn(for: spec, all: all) }
-        progress.finishRun("\(spec.key): finished earlier, skipped", seconds: 0, counted: false)
+        // A worker walks the runs its siblings finish as it goes: skipping those is no news.
+        if !isWorker { progress.finishRun("\(spec.key): finished earlier, skipped", seconds: 0, counted: false) }
     }
 
     /// The teacher stands whatever its artefacts do: a student that needs a missing artefact

@@ -87,7 +87,8 @@ struct All: ParsableCommand {
             let seconds = String(format: "%.1f", Date().timeIntervalSince(start))
             if let outcome {
                 let held = outcome.heldElsewhere.isEmpty || worker ? "" : ", \(outcome.heldElsewhere.count) left to another bench"
-                print("\(dir): \(outcome.ran) runs done, \(outcome.skipped) skipped (finished earlier), \(outcome.failed.count) failed\(held), in \(seconds) s")
+                let skipped = worker ? "already finished (earlier or by another worker)" : "skipped (finished earlier)"
+                print("\(dir): \(outcome.ran) runs done, \(outcome.skipped) \(skipped), \(outcome.failed.count) failed\(held), in \(seconds) s")
                 if !outcome.failed.isEmpty { throw ExitCode(1) }
             } else {
                 print("\(dir): \(jobs) workers, in \(seconds) s")

@@ -185,13 +185,32 @@ import Testing
         for key in keys {
             let a = try #require(ResultsStore(root: inline).readRecord(key)), b = try #require(store.readRecord(key))
             #expect(a.latency?.conditions?.mode == "inline" && b.latency?.conditions?.mode == "deferred")
-            #expect(b.latencyPending == nil && (b.latency?.p50 ?? 0) > 0)
+            #expect(b.latencyPending == nil && (b.latency?.p50 ?? 0) > 0 && (b.latency?.conditions?.othersBusyCores ?? -1) >= 0)
             #expect(a.test == b.test && a.validation == b.validation && a.selectedEpoch == b.selectedEpoch, "\(key): the probe changed a result")
             #expect(!FileManager.default.fileExists(atPath: store.modelAwaitingLatencyPath(key)), "\(key): its saved model was kept")
             #expect(FileManager.default.fileExists(atPath: (store.runDirectory(key) as NSString).appendingPathComponent("latency-raw.tsv")))
         }
         // A second latency phase has nothing left to do.
         #expect(try runner(deferred).run(selection: RunSelection(phase: .latency), finalize: false).ran == 0)
+    }
+
+    @Test func aFailedRunThatIsBeingRerunNamesWhoRerunsIt() throws {
+        let dir = SuiteRunnerTests.temp("failed-held")
+        let suite = try Self.suite(seeds: "[0]", phi: "[0.25]")
+        try SuiteRunner(suite: suite, store: ResultsStore(root: dir), threads: 1, progress: ProgressReporter(quiet: true),
+                        teachers: TeacherCache(root: SuiteRunnerTests.temp("failed-held-cache")), commandLine: "test", recordTiming: false).run()
+        let store = ResultsStore(root: dir)
+        let key = try #require(try suite.expand().first { !$0.isTeacher }?.key)
+        // The run failed earlier, and a live process (this one) holds its lock to run it again.
+        var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: store.recordPath(key)))) as? [String: Any])
+        json["status"] = "failed"
+        json["failure"] = "diverged"
+        try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: store.recordPath(key)))
+        guard case .acquired(let lock) = try LockFile.tryAcquire(store.runLockPath(key)) else { Issue.record("lock not taken"); return }
+        defer { lock.release() }
+        let expected = "failed   \(key): diverged (being rerun by pid \(getpid())"
+        #expect(try ResultsFinalizer.survey(store).report.text.contains(expected))
+        #expect(try ResultsStatus.report(store, slurmStates: { _ in nil }).text.contains(expected))
     }
 
     /// Records, per-user and top-K files, splits, summary and tables (not the manifest and the

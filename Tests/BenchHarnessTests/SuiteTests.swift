@@ -6,7 +6,7 @@ import Testing
 @Suite struct SuiteTests {
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
-    @Test(arguments: ["default", "default-loo499", "smoke", "full", "full-loo499"])
+    @Test(arguments: ["default", "default-loo499", "smoke", "full", "full-loo499", "cost-sample"])
     func committedSuitesParse(name: String) throws {
         let s = try Suite.load(path: "\(Self.repo)/benchmarks/\(name).yaml")
         #expect(s.name == name)

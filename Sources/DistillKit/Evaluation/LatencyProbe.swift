@@ -45,12 +45,13 @@ public struct LatencyReport: Codable, Sendable {
         /// "deferred": by `bench all --phase latency`, one probe at a time after every worker
         /// of the suite has finished (`--jobs`, Slurm, `--defer-latency`).
         public var mode: String
-        /// The machine's 1-minute load average as the probe started (nil where unknown).
-        public var loadAverage: Double?
+        /// Cores kept busy by other processes during the probe, on average (`SystemLoad`):
+        /// near 0 on an otherwise idle machine; nil where the machine's counters are unavailable.
+        public var othersBusyCores: Double?
 
-        public init(mode: String, loadAverage: Double? = SystemLoad.oneMinuteAverage()) {
+        public init(mode: String, othersBusyCores: Double?) {
             self.mode = mode
-            self.loadAverage = loadAverage
+            self.othersBusyCores = othersBusyCores
         }
     }
 
@@ -88,7 +89,14 @@ public struct LatencyReport: Codable, Sendable {
 public enum LatencyProbe {
     public static func measure(_ model: RankingModel, split: Split, users: [Int32], settings: LatencySettings,
                                mode: String = "inline") -> LatencyReport {
-        let conditions = LatencyReport.Conditions(mode: mode)
+        let (report, others) = SystemLoad.othersBusyCores { probe(model, split: split, users: users, settings: settings) }
+        var measured = report
+        // Rounded: a condition, not a measurement to compare digit by digit.
+        measured.conditions = .init(mode: mode, othersBusyCores: others.map { ($0 * 100).rounded() / 100 })
+        return measured
+    }
+
+    private static func probe(_ model: RankingModel, split: Split, users: [Int32], settings: LatencySettings) -> LatencyReport {
         BLAS.setThreads(1)
         let n = model.itemCount
         let row = UnsafeMutablePointer<Float>.allocate(capacity: n)
@@ -145,9 +153,7 @@ public enum LatencyProbe {
             }
         } while scored < settings.minQueries
         let batchSeconds = micros(clock.now - batchStart) / 1e6
-        var report = LatencyReport(settings: settings, passes: passes, raw: raw, batchUsersPerSecond: Double(scored) / batchSeconds)
-        report.conditions = conditions
-        return report
+        return LatencyReport(settings: settings, passes: passes, raw: raw, batchUsersPerSecond: Double(scored) / batchSeconds)
     }
 
     static func micros(_ d: Duration) -> Double {
